@@ -1,0 +1,27 @@
+package org.ddimspark.model;
+
+/**
+ * A network that the samplers evaluate: given a batch of noisy samples, their times and (for a
+ * class-conditional model) their classes, it returns the raw prediction named by its card.
+ *
+ * <p>Samples are flattened C * H * W floats, batch-major. A denoiser may hold native memory: close it.
+ */
+public interface Denoiser extends AutoCloseable {
+
+    /** Returns the card of the model. */
+    ModelCard card();
+
+    /**
+     * Evaluates the network on a batch.
+     *
+     * @param x {@code batch * card().sampleSize()} floats
+     * @param t {@code batch} times, as the network expects them ({@code timestep_input})
+     * @param y {@code batch} classes, {@code num_classes} meaning none, or null for an unconditional model
+     * @param batch the batch size
+     * @return the raw outputs, laid out as {@code x}
+     */
+    float[] forward(float[] x, float[] t, long[] y, int batch);
+
+    @Override
+    void close();
+}

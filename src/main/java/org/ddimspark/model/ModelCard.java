@@ -1,0 +1,321 @@
+package org.ddimspark.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import org.ddimspark.schedule.NoiseSchedule;
+import org.ddimspark.schedule.ScheduleKind;
+import org.ddimspark.schedule.TimestepInput;
+
+/**
+ * The model card, {@code model.json}: what a TorchScript model predicts, on which schedule, for which
+ * sample shape and value range, and for which classes. It is validated when read, so that a missing or
+ * contradictory field is an error before any work starts.
+ */
+public final class ModelCard implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The name of the TorchScript file in a model directory. */
+    public static final String MODEL_FILE = "model.pt";
+    /** The name of the card in a model directory. */
+    public static final String CARD_FILE = "model.json";
+
+    private final String name;
+    private final PredictionType prediction;
+    private final NoiseSchedule schedule;
+    private final TimestepInput timestepInput;
+    private final int[] sampleShape;
+    private final double[] valueRange;
+    private final int numClasses;
+    private final List<String> classNames;
+    private final double guidance;
+    private final String sha256;
+    private final String json;
+
+    private ModelCard(Fields f, String sha256, String json) {
+        String where = CARD_FILE + ": ";
+        if (f.name == null || f.name.isBlank()) {
+            throw new InvalidModelException(where + "field 'name' is missing");
+        }
+        this.name = f.name;
+        if (f.prediction == null) {
+            throw new InvalidModelException(where + "field 'prediction' is missing");
+        }
+        if (f.schedule == null) {
+            throw new InvalidModelException(where + "field 'schedule' is missing");
+        }
+        try {
+            this.prediction = PredictionType.fromId(f.prediction);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(where + "field 'prediction': " + e.getMessage());
+        }
+        ScheduleKind kind;
+        try {
+            kind = ScheduleKind.fromId(f.schedule.kind);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(where + "field 'schedule.kind': " + e.getMessage());
+        }
+        if (kind.isDiffusion() != (prediction != PredictionType.FLOW_VELOCITY)) {
+            throw new InvalidModelException(where + "prediction '" + prediction.id() + "' does not fit schedule '"
+                    + kind.id() + "' (flow_velocity goes with rectified_flow, and only with it)");
+        }
+        int trainTimesteps = f.schedule.num_train_timesteps == null
+                ? (kind.isDiffusion() ? -1 : (int) NoiseSchedule.FLOW_INDEX_SCALE) : f.schedule.num_train_timesteps;
+        if (trainTimesteps < 1) {
+            throw new InvalidModelException(where + "field 'schedule.num_train_timesteps' is missing or below 1");
+        }
+        boolean needsBetas = kind == ScheduleKind.LINEAR || kind == ScheduleKind.SCALED_LINEAR;
+        if (needsBetas && (f.schedule.beta_start == null || f.schedule.beta_end == null)) {
+            throw new InvalidModelException(where + "a " + kind.id() + " schedule needs 'schedule.beta_start' and 'schedule.beta_end'");
+        }
+        try {
+            this.schedule = new NoiseSchedule(kind, trainTimesteps,
+                    needsBetas ? f.schedule.beta_start : Double.NaN, needsBetas ? f.schedule.beta_end : Double.NaN);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(where + "field 'schedule': " + e.getMessage());
+        }
+        if (f.timestep_input == null) {
+            throw new InvalidModelException(where + "field 'timestep_input' is missing (index or unit)");
+        }
+        try {
+            this.timestepInput = TimestepInput.fromId(f.timestep_input);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(where + "field 'timestep_input': " + e.getMessage());
+        }
+        if (f.sample_shape == null || f.sample_shape.length != 3
+                || Arrays.stream(f.sample_shape).anyMatch(d -> d < 1)) {
+            throw new InvalidModelException(where + "field 'sample_shape' must be [C, H, W] with positive sizes, got "
+                    + Arrays.toString(f.sample_shape));
+        }
+        int channels = f.sample_shape[0];
+        if (channels != 1 && channels != 3 && channels != 4) {
+            throw new InvalidModelException(where + "field 'sample_shape': images need 1, 3 or 4 channels, got " + channels);
+        }
+        this.sampleShape = f.sample_shape.clone();
+        if (f.value_range == null || f.value_range.length != 2 || !(f.value_range[0] < f.value_range[1])) {
+            throw new InvalidModelException(where + "field 'value_range' must be [low, high] with low < high, got "
+                    + Arrays.toString(f.value_range));
+        }
+        this.valueRange = f.value_range.clone();
+        this.numClasses = f.num_classes == null ? 0 : f.num_classes;
+        if (numClasses < 0) {
+            throw new InvalidModelException(where + "field 'num_classes' must not be negative, got " + numClasses);
+        }
+        if (f.class_names != null && f.class_names.size() != numClasses) {
+            throw new InvalidModelException(where + "field 'class_names' has " + f.class_names.size()
+                    + " names for num_classes = " + numClasses);
+        }
+        this.classNames = f.class_names == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(f.class_names));
+        this.guidance = f.guidance == null ? 1.0 : f.guidance;
+        if (!(guidance >= 0) || Double.isInfinite(guidance)) {
+            throw new InvalidModelException(where + "field 'guidance' must be a finite number >= 0, got " + guidance);
+        }
+        if (guidance != 1.0 && numClasses == 0) {
+            throw new InvalidModelException(where + "field 'guidance' needs a class-conditional model (num_classes > 0)");
+        }
+        if (f.sha256 != null && !f.sha256.equalsIgnoreCase(sha256)) {
+            throw new InvalidModelException(where + "field 'sha256' is " + f.sha256 + " but " + MODEL_FILE
+                    + " hashes to " + sha256 + ": the directory holds another model than its card describes");
+        }
+        this.sha256 = sha256;
+        this.json = json;
+    }
+
+    /**
+     * Reads and validates the card of a model directory, and checks {@code model.pt} against the card's
+     * sha256 when it gives one.
+     *
+     * @param dir the model directory
+     * @return the card
+     * @throws InvalidModelException with a one-line reason
+     */
+    public static ModelCard load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidModelException("model directory " + dir + " does not exist");
+        }
+        Path cardFile = dir.resolve(CARD_FILE);
+        Path modelFile = dir.resolve(MODEL_FILE);
+        String json;
+        try {
+            json = Files.readString(cardFile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidModelException(dir + " has no " + CARD_FILE + " (the model card)");
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot read " + cardFile + ": " + e.getMessage(), e);
+        }
+        if (!Files.isRegularFile(modelFile)) {
+            throw new InvalidModelException(dir + " has no " + MODEL_FILE + " (the TorchScript model)");
+        }
+        try (InputStream in = Files.newInputStream(modelFile)) {
+            return parse(json, sha256(in));
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot read " + modelFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses and validates a card.
+     *
+     * @param json the text of {@code model.json}
+     * @param modelSha256 the sha256 of the model file, in hex
+     * @return the card
+     */
+    public static ModelCard parse(String json, String modelSha256) {
+        JsonElement tree;
+        try {
+            tree = JsonParser.parseString(json);
+        } catch (JsonParseException e) {
+            throw new InvalidModelException(CARD_FILE + " is not valid JSON: " + firstLine(e.getMessage()), e);
+        }
+        if (!tree.isJsonObject()) {
+            throw new InvalidModelException(CARD_FILE + " must hold a JSON object");
+        }
+        Fields fields;
+        try {
+            fields = new Gson().fromJson(tree, Fields.class);
+        } catch (JsonParseException | NumberFormatException e) {
+            throw new InvalidModelException(CARD_FILE + " has a field of the wrong type: " + firstLine(e.getMessage()), e);
+        }
+        return new ModelCard(fields, modelSha256, new GsonBuilder().setPrettyPrinting().create().toJson(tree));
+    }
+
+    /**
+     * Returns the sha256 of a stream, in lower-case hex.
+     *
+     * @param in the stream, read to its end
+     * @return the hash
+     * @throws IOException when reading fails
+     */
+    public static String sha256(InputStream in) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (DigestInputStream din = new DigestInputStream(in, digest)) {
+            din.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Returns the model's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Returns what the network predicts. */
+    public PredictionType prediction() {
+        return prediction;
+    }
+
+    /** Returns the trained noise schedule. */
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    /** Returns what the network is given as time. */
+    public TimestepInput timestepInput() {
+        return timestepInput;
+    }
+
+    /** Returns [C, H, W]. */
+    public int[] sampleShape() {
+        return sampleShape.clone();
+    }
+
+    /** Returns C * H * W. */
+    public int sampleSize() {
+        return sampleShape[0] * sampleShape[1] * sampleShape[2];
+    }
+
+    /** Returns [low, high]: the model-space values of pixel 0 and of the brightest pixel. */
+    public double[] valueRange() {
+        return valueRange.clone();
+    }
+
+    /** Returns the number of classes, 0 for an unconditional model. */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Returns whether the model takes a class argument. */
+    public boolean isConditional() {
+        return numClasses > 0;
+    }
+
+    /** Returns the class names (empty when the card gives none). */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Returns the recommended classifier-free guidance scale (1 when the card gives none). */
+    public double guidance() {
+        return guidance;
+    }
+
+    /** Returns the sha256 of {@code model.pt}. */
+    public String sha256() {
+        return sha256;
+    }
+
+    /** Returns the {@code model} column's value: name and sha256. */
+    public String reference() {
+        return name + "@sha256:" + sha256;
+    }
+
+    /** Returns the card as pretty-printed JSON. */
+    public String json() {
+        return json;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    /** The card's JSON fields, named as in the file. */
+    @SuppressWarnings({"checkstyle:MemberName", "unused"})
+    private static final class Fields {
+        String name;
+        String prediction;
+        ScheduleFields schedule;
+        String timestep_input;
+        int[] sample_shape;
+        double[] value_range;
+        Integer num_classes;
+        List<String> class_names;
+        Double guidance;
+        String sha256;
+    }
+
+    @SuppressWarnings({"checkstyle:MemberName", "unused"})
+    private static final class ScheduleFields {
+        String kind;
+        Integer num_train_timesteps;
+        Double beta_start;
+        Double beta_end;
+    }
+}

@@ -1,0 +1,203 @@
+package org.ddimspark.sampling;
+
+import java.util.Arrays;
+import org.ddimspark.model.Denoiser;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.model.PredictionType;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.schedule.NoiseLevel;
+
+/**
+ * Generates samples from initial latents x_T with the generalised DDIM step (DESIGN.md), for diffusion
+ * and rectified-flow models, with classifier-free guidance (both halves in one batched forward),
+ * optional clipping or dynamic thresholding of x0, and seeded fresh noise for eta &gt; 0.
+ *
+ * <p>Each request's result depends only on its own x_T, seed and class: not on the batch it shares.
+ */
+public final class DdimSampler {
+
+    private final Denoiser denoiser;
+    private final ModelCard card;
+    private final SamplerOptions options;
+    private final NoiseLevel[] levels;
+    private final int sampleSize;
+
+    /**
+     * Creates a sampler.
+     *
+     * @param denoiser the network
+     * @param options how to sample; checked against the model's card
+     */
+    public DdimSampler(Denoiser denoiser, SamplerOptions options) {
+        this.denoiser = denoiser;
+        this.card = denoiser.card();
+        this.options = options;
+        this.levels = options.levels(card);
+        this.sampleSize = card.sampleSize();
+    }
+
+    /** Returns the points of the path this sampler visits, noisiest first, ending at the clean one. */
+    public NoiseLevel[] levels() {
+        return levels.clone();
+    }
+
+    /**
+     * Samples a batch.
+     *
+     * @param latents x_T of each request, {@code batch * C * H * W} floats; not modified
+     * @param seeds each request's seed, which keys its fresh noise when eta &gt; 0
+     * @param classes each request's class, or null for unconditional requests
+     * @return the samples and per-request errors
+     */
+    public BatchResult sample(float[] latents, long[] seeds, int[] classes) {
+        int batch = seeds.length;
+        if (latents.length != batch * sampleSize) {
+            throw new IllegalArgumentException("expected " + batch + " x " + sampleSize + " latent values, got " + latents.length);
+        }
+        if (classes != null && classes.length != batch) {
+            throw new IllegalArgumentException("expected " + batch + " classes, got " + classes.length);
+        }
+        float[] x = latents.clone();
+        String[] errors = new String[batch];
+        long[] labels = labels(classes, batch);
+        double guidance = options.guidanceFor(card, classes != null);
+        int steps = levels.length - 1;
+        PredictionType prediction = card.prediction();
+        double[] pair = new double[2];
+        double[] x0 = new double[sampleSize];
+        double[] noise = new double[sampleSize];
+        for (int k = 0; k < steps; k++) {
+            NoiseLevel from = levels[k];
+            NoiseLevel to = levels[k + 1];
+            double[] out = guidedForward(x, from, labels, guidance, batch);
+            double sigma = DdimStep.sigma(options.eta(), from, to);
+            double noiseCoefficient = DdimStep.noiseCoefficient(to, sigma);
+            int stream = SeededNoise.stepStream(k);
+            for (int r = 0; r < batch; r++) {
+                int base = r * sampleSize;
+                if (errors[r] == null && !allFinite(out, base, sampleSize)) {
+                    errors[r] = "model output is not finite at step " + (k + 1) + " of " + steps + " (" + from.label() + ")";
+                }
+                for (int i = 0; i < sampleSize; i++) {
+                    prediction.toCleanAndNoise(out[base + i], x[base + i], from.a(), from.b(), pair);
+                    x0[i] = pair[0];
+                    noise[i] = pair[1];
+                }
+                limit(x0);
+                for (int i = 0; i < sampleSize; i++) {
+                    double z = sigma == 0.0 ? 0.0 : SeededNoise.gaussian(seeds[r], stream, i);
+                    x[base + i] = (float) DdimStep.next(x0[i], noise[i], z, to, noiseCoefficient, sigma);
+                }
+            }
+        }
+        for (int r = 0; r < batch; r++) {
+            if (errors[r] == null && !allFinite(x, r * sampleSize, sampleSize)) {
+                errors[r] = "sample is not finite after " + steps + " steps";
+            }
+        }
+        return new BatchResult(x, errors);
+    }
+
+    /** Evaluates the network at one level, combining conditional and unconditional halves when guided. */
+    private double[] guidedForward(float[] x, NoiseLevel level, long[] labels, double guidance, int batch) {
+        boolean guided = labels != null && guidance != 1.0;
+        int rows = guided ? 2 * batch : batch;
+        float[] t = new float[rows];
+        Arrays.fill(t, (float) level.modelTime());
+        float[] input = x;
+        long[] y = labels;
+        if (guided) {
+            input = Arrays.copyOf(x, 2 * x.length);
+            System.arraycopy(x, 0, input, x.length, x.length);
+            y = Arrays.copyOf(labels, 2 * batch);
+            Arrays.fill(y, batch, 2 * batch, card.numClasses());
+        }
+        float[] raw = denoiser.forward(input, t, y, rows);
+        if (raw.length != rows * sampleSize) {
+            throw new IllegalStateException("model '" + card.name() + "' returned " + raw.length + " values for "
+                    + rows + " x " + sampleSize + " inputs: its output shape does not match sample_shape");
+        }
+        double[] out = new double[x.length];
+        if (guided) {
+            for (int i = 0; i < x.length; i++) {
+                double conditional = raw[i];
+                double unconditional = raw[x.length + i];
+                out[i] = unconditional + guidance * (conditional - unconditional);
+            }
+        } else {
+            for (int i = 0; i < x.length; i++) {
+                out[i] = raw[i];
+            }
+        }
+        return out;
+    }
+
+    private long[] labels(int[] classes, int batch) {
+        if (!card.isConditional()) {
+            if (classes != null) {
+                throw new IllegalArgumentException("model '" + card.name() + "' is unconditional: it takes no class");
+            }
+            return null;
+        }
+        long[] y = new long[batch];
+        for (int r = 0; r < batch; r++) {
+            int c = classes == null ? card.numClasses() : classes[r];
+            if (c < 0 || c > card.numClasses()) {
+                throw new IllegalArgumentException("class " + c + " is outside 0.." + (card.numClasses() - 1));
+            }
+            y[r] = c;
+        }
+        return y;
+    }
+
+    /** Clips or dynamically thresholds one request's x0 in place, as the options say. */
+    private void limit(double[] x0) {
+        if (!options.clipSample() && options.thresholdPercentile() == 0.0) {
+            return;
+        }
+        double[] range = card.valueRange();
+        double centre = (range[0] + range[1]) / 2.0;
+        double half = (range[1] - range[0]) / 2.0;
+        double s = 1.0;
+        if (options.thresholdPercentile() > 0.0) {
+            double[] magnitude = new double[x0.length];
+            for (int i = 0; i < x0.length; i++) {
+                magnitude[i] = Math.abs((x0[i] - centre) / half);
+            }
+            s = Math.min(Math.max(quantile(magnitude, options.thresholdPercentile()), 1.0), options.thresholdMax());
+        }
+        for (int i = 0; i < x0.length; i++) {
+            double u = (x0[i] - centre) / half;
+            u = Math.max(-s, Math.min(s, u)) / s;
+            x0[i] = centre + half * u;
+        }
+    }
+
+    /** The q-quantile with linear interpolation, as torch.quantile and numpy's default compute it. */
+    static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double position = q * (sorted.length - 1);
+        int lower = (int) Math.floor(position);
+        int upper = Math.min(lower + 1, sorted.length - 1);
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
+    }
+
+    private static boolean allFinite(float[] values, int offset, int count) {
+        for (int i = offset; i < offset + count; i++) {
+            if (!Float.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allFinite(double[] values, int offset, int count) {
+        for (int i = offset; i < offset + count; i++) {
+            if (!Double.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
