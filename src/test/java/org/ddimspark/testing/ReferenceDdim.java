@@ -1,0 +1,125 @@
+package org.ddimspark.testing;
+
+import org.ddimspark.noise.SeededNoise;
+
+/**
+ * An independent double-precision DDIM written straight from the paper's equations (DDIM eq. 12 and 16)
+ * and the flow formulas of DESIGN.md, for the closed-form Gaussian model: alpha-bars, timesteps, model
+ * outputs, guidance and steps all in double, nothing shared with the library but the seeded noise.
+ */
+public final class ReferenceDdim {
+
+    private ReferenceDdim() {}
+
+    /** alpha-bar by a plain cumulative product of 1 - beta. */
+    public static double[] alphaBars(String kind, int t, double betaStart, double betaEnd) {
+        double[] ab = new double[t];
+        double product = 1.0;
+        for (int i = 0; i < t; i++) {
+            double beta;
+            if (kind.equals("linear")) {
+                beta = betaStart + (betaEnd - betaStart) * i / (t - 1);
+            } else if (kind.equals("scaled_linear")) {
+                double r = Math.sqrt(betaStart) + (Math.sqrt(betaEnd) - Math.sqrt(betaStart)) * i / (t - 1);
+                beta = r * r;
+            } else {
+                double f1 = Math.pow(Math.cos(((double) i / t + 0.008) / 1.008 * Math.PI / 2), 2);
+                double f2 = Math.pow(Math.cos(((double) (i + 1) / t + 0.008) / 1.008 * Math.PI / 2), 2);
+                beta = Math.min(1 - f2 / f1, 0.999);
+            }
+            product *= 1 - beta;
+            ab[i] = product;
+        }
+        return ab;
+    }
+
+    /** The model's raw output in double for prediction type {@code prediction} at (a, b). */
+    static double output(GaussianDenoiser model, String prediction, double x, int element, int y, double a, double b) {
+        double[] pair = model.cleanAndNoise(x, element, y, a, b);
+        switch (prediction) {
+            case "epsilon": return pair[1];
+            case "sample": return pair[0];
+            case "v_prediction": return a * pair[1] - b * pair[0];
+            default: return pair[1] - pair[0];
+        }
+    }
+
+    /**
+     * DDIM sampling of one request on a variance-preserving model, in double.
+     *
+     * @param timesteps the visited timesteps, descending
+     * @param y the class row for the conditional half, or -1 (unconditional request)
+     * @param nullRow the class row of the unconditional half
+     * @param guidance the guidance scale (1: no unconditional half)
+     * @return x0
+     */
+    public static double[] sampleDiffusion(GaussianDenoiser model, String prediction, double[] ab, int[] timesteps,
+            double[] xT, long seed, double eta, int y, int nullRow, double guidance) {
+        double[] x = xT.clone();
+        for (int k = 0; k < timesteps.length; k++) {
+            double abT = ab[timesteps[k]];
+            double abPrev = k + 1 < timesteps.length ? ab[timesteps[k + 1]] : 1.0;
+            double sqrtAb = Math.sqrt(abT);
+            double sqrtOneMinus = Math.sqrt(1 - abT);
+            double sigma = eta * Math.sqrt((1 - abPrev) / (1 - abT)) * Math.sqrt(1 - abT / abPrev);
+            double[] next = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                double out = guided(model, prediction, x[i], i, y, nullRow, guidance, sqrtAb, sqrtOneMinus);
+                double eps;
+                switch (prediction) {
+                    case "epsilon": eps = out; break;
+                    case "sample": eps = (x[i] - sqrtAb * out) / sqrtOneMinus; break;
+                    default: eps = sqrtAb * out + sqrtOneMinus * x[i]; break; // v_prediction
+                }
+                double x0 = (x[i] - sqrtOneMinus * eps) / sqrtAb;                       // eq. 12, "predicted x0"
+                double direction = Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0)) * eps; // "direction to x_t"
+                double z = sigma == 0 ? 0 : SeededNoise.gaussian(seed, k + 1, i);
+                next[i] = Math.sqrt(abPrev) * x0 + direction + sigma * z;
+            }
+            x = next;
+        }
+        return x;
+    }
+
+    /**
+     * Flow sampling of one request: the Euler step x_s = x_t + (s - t) v when eta = 0, and the general
+     * formula of DESIGN.md otherwise.
+     *
+     * @param times the visited times, descending from 1 to 0
+     */
+    public static double[] sampleFlow(GaussianDenoiser model, double[] times, double[] xT, long seed, double eta,
+            int y, int nullRow, double guidance) {
+        double[] x = xT.clone();
+        for (int k = 0; k + 1 < times.length; k++) {
+            double t = times[k];
+            double s = times[k + 1];
+            double sigma = eta == 0 || s == 0 ? 0
+                    : eta * (s / t) * Math.sqrt(t * t - Math.pow((1 - t) * s / (1 - s), 2));
+            double[] next = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                double v = guided(model, "flow_velocity", x[i], i, y, nullRow, guidance, 1 - t, t);
+                if (eta == 0) {
+                    next[i] = x[i] + (s - t) * v;
+                } else {
+                    double x0 = x[i] - t * v;
+                    double noise = x[i] + (1 - t) * v;
+                    double z = SeededNoise.gaussian(seed, k + 1, i);
+                    next[i] = (1 - s) * x0 + Math.sqrt(s * s - sigma * sigma) * noise + sigma * z;
+                }
+            }
+            x = next;
+        }
+        return x;
+    }
+
+    private static double guided(GaussianDenoiser model, String prediction, double x, int i, int y, int nullRow,
+            double guidance, double a, double b) {
+        int row = y < 0 ? nullRow : y;
+        double conditional = output(model, prediction, x, i, row, a, b);
+        if (guidance == 1.0) {
+            return conditional;
+        }
+        double unconditional = output(model, prediction, x, i, nullRow, a, b);
+        return unconditional + guidance * (conditional - unconditional);
+    }
+}
