@@ -109,6 +109,17 @@ public final class SamplerOptions implements Serializable {
     }
 
     /**
+     * Returns these options with the guidance scale a model actually uses ({@link #guidanceFor}).
+     *
+     * @param card the model's card
+     * @param conditioned whether the requests carry a class
+     * @return the resolved options
+     */
+    public SamplerOptions resolve(ModelCard card, boolean conditioned) {
+        return toBuilder().optGuidance(guidanceFor(card, conditioned)).build();
+    }
+
+    /**
      * Returns the points of the path that a sampler with these options visits on a model, noisiest first,
      * ending at the clean end point.
      *

@@ -1,0 +1,128 @@
+package org.ddimspark.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.schedule.Spacing;
+import org.ddimspark.spark.ClassMode;
+import org.ddimspark.spark.RunReport;
+import org.ddimspark.spark.SampleJob;
+import org.ddimspark.spark.SampleJobOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ddim sample}: generate images from a range of seeds into Parquet. */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Generate images from seeds with DDIM and write them as Parquet rows.")
+final class SampleCommand implements Callable<Integer> {
+
+    @Option(names = "--output", paramLabel = "URI", required = true,
+            description = "Where the Parquet data set goes (a path, hdfs:// or s3a://).")
+    String output;
+
+    @Option(names = "--model", paramLabel = "DIR", required = true,
+            description = "Model directory holding model.pt and model.json.")
+    String model;
+
+    @Option(names = "--count", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")
+    long count;
+
+    @Option(names = "--seed-start", defaultValue = "0", description = "Seed of the first image; image i has seed S + i (default: ${DEFAULT-VALUE}).")
+    long seedStart;
+
+    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps S (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--eta", defaultValue = "0", description = "0 = deterministic DDIM, 1 = DDPM (default: ${DEFAULT-VALUE}).")
+    double eta;
+
+    @Option(names = "--spacing", defaultValue = "uniform",
+            description = "Timestep spacing: uniform, quad, leading, trailing, linspace; flow models: uniform (default: ${DEFAULT-VALUE}).")
+    String spacing;
+
+    @Option(names = "--shift", defaultValue = "1", description = "Flow models: time shift k, t -> k t / (1 + (k - 1) t) (default: ${DEFAULT-VALUE}).")
+    double shift;
+
+    @Option(names = "--class", paramLabel = "C", description = "Class of every image (class-conditional models).")
+    Integer classLabel;
+
+    @Option(names = "--all-classes", description = "Image i gets class i mod K.")
+    boolean allClasses;
+
+    @Option(names = "--guidance", paramLabel = "G",
+            description = "Classifier-free guidance scale (default: the model card's, else 1).")
+    Double guidance;
+
+    @Option(names = "--clip-sample", description = "Clip the predicted x0 to the model's value range at every step.")
+    boolean clipSample;
+
+    @Option(names = "--dynamic-threshold", paramLabel = "P", defaultValue = "0",
+            description = "Dynamic thresholding of x0 at percentile P, e.g. 0.995 (default: off).")
+    double thresholdPercentile;
+
+    @Option(names = "--threshold-max", paramLabel = "M", defaultValue = "Infinity",
+            description = "Upper bound of the dynamic threshold, in half value ranges (default: none).")
+    double thresholdMax;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Images per model forward (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--partitions", defaultValue = "0", description = "Spark partitions (default: Spark's default parallelism).")
+    int partitions;
+
+    @Option(names = "--save-sample", description = "Also store the final x0 (model space) in the 'sample' column.")
+    boolean saveSample;
+
+    @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")
+    boolean overwrite;
+
+    @Mixin
+    SparkOptions spark;
+
+    @Override
+    public Integer call() {
+        SampleJobOptions options = options();
+        ModelCard card = ModelCard.load(Path.of(options.model()));
+        options.validate(card);
+        SparkSession session = spark.start("ddim-spark sample");
+        try {
+            RunReport report = SampleJob.run(session, options, card);
+            System.out.println(report.summary(options.output()));
+        } finally {
+            session.stop();
+        }
+        return 0;
+    }
+
+    /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */
+    SampleJobOptions options() {
+        if (classLabel != null && allClasses) {
+            throw new IllegalArgumentException("--class and --all-classes exclude each other");
+        }
+        SamplerOptions sampler = SamplerOptions.builder()
+                .setSteps(steps)
+                .optEta(eta)
+                .optSpacing(Spacing.fromId(spacing))
+                .optShift(shift)
+                .optGuidance(guidance == null ? Double.NaN : guidance)
+                .optClipSample(clipSample)
+                .optDynamicThreshold(thresholdPercentile, thresholdMax)
+                .build();
+        ClassMode classMode = allClasses ? ClassMode.all() : classLabel != null ? ClassMode.fixed(classLabel) : ClassMode.NONE;
+        return SampleJobOptions.builder()
+                .setModel(model)
+                .setOutput(output)
+                .optCount(count)
+                .optSeedStart(seedStart)
+                .optClassMode(classMode)
+                .optBatchSize(batchSize)
+                .optPartitions(partitions)
+                .optSaveSample(saveSample)
+                .optOverwrite(overwrite)
+                .optSampler(sampler)
+                .build();
+    }
+}

@@ -1,0 +1,45 @@
+package org.ddimspark.spark;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Parquet schemas of the contract (DESIGN.md, Output). The {@code image} struct is the layout that
+ * Hugging Face {@code datasets} reads as an image.
+ */
+public final class OutputSchema {
+
+    /** {@code struct<bytes: binary, path: string>}. */
+    public static final StructType IMAGE = new StructType()
+            .add("bytes", DataTypes.BinaryType, true)
+            .add("path", DataTypes.StringType, true);
+
+    /**
+     * One row per sample request. Beyond the contract's columns, {@code spacing} and {@code sampler} (every
+     * sampler setting in one string) make each row reproducible from itself. {@code sample} is null unless
+     * the job ran with {@code --save-sample}; {@code image} is null on error rows.
+     */
+    public static final StructType SAMPLE = new StructType()
+            .add("id", DataTypes.StringType, false)
+            .add("seed", DataTypes.LongType, false)
+            .add("class_label", DataTypes.IntegerType, true)
+            .add("steps", DataTypes.IntegerType, false)
+            .add("eta", DataTypes.DoubleType, false)
+            .add("guidance", DataTypes.DoubleType, false)
+            .add("spacing", DataTypes.StringType, false)
+            .add("sampler", DataTypes.StringType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("latent", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add("latent_shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add("image", IMAGE, true)
+            .add("sample", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("status", DataTypes.StringType, false)
+            .add("error", DataTypes.StringType, true);
+
+    /** The {@code status} of a row that succeeded. */
+    public static final String OK = "ok";
+    /** The {@code status} of a row that failed; {@code error} says why. */
+    public static final String ERROR = "error";
+
+    private OutputSchema() {}
+}

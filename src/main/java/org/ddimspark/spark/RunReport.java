@@ -1,0 +1,73 @@
+package org.ddimspark.spark;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The run report, {@code _ddim_run.json} beside the Parquet files (Spark, pyarrow and DuckDB skip files
+ * whose names start with an underscore): what ran, on which model and settings, and how many rows ended
+ * ok or with an error, by reason. It never holds credentials.
+ *
+ * @param command the job, for example {@code sample}
+ * @param model the model's name and sha256
+ * @param settings every option of the job
+ * @param rows the number of rows written
+ * @param ok the rows with status ok
+ * @param errors the error rows by reason
+ * @param seconds the job's wall time
+ * @param spark the Spark version and master
+ */
+public record RunReport(String command, String model, Map<String, Object> settings, long rows, long ok,
+        Map<String, Long> errors, double seconds, Map<String, String> spark) {
+
+    /** The report's file name inside the output directory. */
+    public static final String FILE = "_ddim_run.json";
+
+    /** Returns the number of error rows. */
+    public long errorCount() {
+        return errors.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Returns the report as JSON. */
+    public String toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("command", command);
+        json.put("model", model);
+        json.put("settings", settings);
+        json.put("rows", rows);
+        json.put("ok", ok);
+        json.put("error", errorCount());
+        json.put("errors_by_reason", errors);
+        json.put("seconds", seconds);
+        json.put("spark", spark);
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(json) + "\n";
+    }
+
+    /**
+     * Writes the report into an output directory on any Hadoop file system.
+     *
+     * @param output the output directory
+     * @param conf the Hadoop configuration
+     * @throws IOException when the file cannot be written
+     */
+    public void write(String output, Configuration conf) throws IOException {
+        Path path = new Path(output, FILE);
+        FileSystem fs = path.getFileSystem(conf);
+        try (OutputStream out = fs.create(path, true)) {
+            out.write(toJson().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Returns a one-line summary for the console. */
+    public String summary(String output) {
+        return String.format("%s: wrote %d rows (%d ok, %d error) to %s in %.1f s", command, rows, ok, errorCount(),
+                output, seconds);
+    }
+}

@@ -1,0 +1,76 @@
+package org.ddimspark.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.model.ModelCard;
+
+/**
+ * The {@code sample} job: the seed range 0..count-1 as a Dataset split into partitions, each partition
+ * sampled in batches through the executor's shared model, the rows written as Parquet, then the run
+ * report. Each row depends only on its seed, class, model and settings, so the output is the same
+ * whatever the partitioning, batch size, executors or retries.
+ */
+public final class SampleJob {
+
+    private SampleJob() {}
+
+    /**
+     * Runs the job.
+     *
+     * @param spark the session
+     * @param options the job's options, already validated against {@code card}
+     * @param card the model's card as the driver read it
+     * @return the run report, also written beside the Parquet files
+     */
+    public static RunReport run(SparkSession spark, SampleJobOptions options, ModelCard card) {
+        long started = System.nanoTime();
+        int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
+        partitions = (int) Math.max(1, Math.min(partitions, options.count()));
+        Dataset<Row> rows = spark.range(0, options.count(), 1, partitions)
+                .mapPartitions(new SamplePartition(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
+        rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+
+        Map<String, Long> errors = new TreeMap<>();
+        long ok = 0;
+        long total = 0;
+        for (Row r : spark.read().parquet(options.output()).groupBy("status", "error").count().collectAsList()) {
+            long n = r.getLong(2);
+            total += n;
+            if (OutputSchema.OK.equals(r.getString(0))) {
+                ok += n;
+            } else {
+                errors.merge(r.isNullAt(1) ? "unknown" : r.getString(1), n, Long::sum);
+            }
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("count", options.count());
+        settings.put("seed_start", options.seedStart());
+        settings.put("class_mode", options.classMode().kind().name().toLowerCase(java.util.Locale.ROOT));
+        if (options.classMode().kind() == ClassMode.Kind.FIXED) {
+            settings.put("class", options.classMode().fixedClass());
+        }
+        settings.put("sampler", options.sampler().resolve(card, options.classMode().conditioned()).toString());
+        settings.put("batch_size", options.batchSize());
+        settings.put("partitions", partitions);
+        settings.put("save_sample", options.saveSample());
+        Map<String, String> sparkInfo = new LinkedHashMap<>();
+        sparkInfo.put("version", spark.version());
+        sparkInfo.put("master", spark.sparkContext().master());
+        RunReport report = new RunReport("sample", card.reference(), settings, total, ok, errors,
+                (System.nanoTime() - started) / 1e9, sparkInfo);
+        try {
+            report.write(options.output(), spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
+        }
+        return report;
+    }
+}

@@ -1,0 +1,284 @@
+package org.ddimspark.spark;
+
+import java.io.Serializable;
+import java.util.Objects;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.SamplerOptions;
+
+/**
+ * Everything a {@code sample} job needs, small and serialisable, so that it is what task closures
+ * capture. Build with {@link #builder()}; {@link #validate(ModelCard)} checks it against the model before
+ * Spark starts.
+ */
+public final class SampleJobOptions implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String model;
+    private final String output;
+    private final long count;
+    private final long seedStart;
+    private final ClassMode classMode;
+    private final int batchSize;
+    private final int partitions;
+    private final boolean saveSample;
+    private final boolean overwrite;
+    private final SamplerOptions sampler;
+
+    private SampleJobOptions(Builder b) {
+        this.model = b.model;
+        this.output = b.output;
+        this.count = b.count;
+        this.seedStart = b.seedStart;
+        this.classMode = b.classMode;
+        this.batchSize = b.batchSize;
+        this.partitions = b.partitions;
+        this.saveSample = b.saveSample;
+        this.overwrite = b.overwrite;
+        this.sampler = b.sampler;
+    }
+
+    /** Returns a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns a builder holding these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.model = model;
+        b.output = output;
+        b.count = count;
+        b.seedStart = seedStart;
+        b.classMode = classMode;
+        b.batchSize = batchSize;
+        b.partitions = partitions;
+        b.saveSample = saveSample;
+        b.overwrite = overwrite;
+        b.sampler = sampler;
+        return b;
+    }
+
+    /** Returns the model directory. */
+    public String model() {
+        return model;
+    }
+
+    /** Returns the output URI of the Parquet data set. */
+    public String output() {
+        return output;
+    }
+
+    /** Returns the number of samples. */
+    public long count() {
+        return count;
+    }
+
+    /** Returns the seed of request 0; request i has seed seedStart + i. */
+    public long seedStart() {
+        return seedStart;
+    }
+
+    /** Returns how classes are assigned. */
+    public ClassMode classMode() {
+        return classMode;
+    }
+
+    /** Returns how many requests go through the model together. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Returns the number of partitions, or 0 for Spark's default parallelism. */
+    public int partitions() {
+        return partitions;
+    }
+
+    /** Returns whether the final x0 goes into the {@code sample} column. */
+    public boolean saveSample() {
+        return saveSample;
+    }
+
+    /** Returns whether an existing output is replaced. */
+    public boolean overwrite() {
+        return overwrite;
+    }
+
+    /** Returns the sampler options. */
+    public SamplerOptions sampler() {
+        return sampler;
+    }
+
+    /**
+     * Checks these options against the model.
+     *
+     * @param card the model's card
+     * @throws IllegalArgumentException with a one-line reason naming the option
+     */
+    public void validate(ModelCard card) {
+        if (classMode.conditioned() && !card.isConditional()) {
+            throw new IllegalArgumentException((classMode.kind() == ClassMode.Kind.ALL ? "--all-classes" : "--class")
+                    + " needs a class-conditional model; '" + card.name() + "' is unconditional");
+        }
+        if (classMode.kind() == ClassMode.Kind.FIXED
+                && (classMode.fixedClass() < 0 || classMode.fixedClass() >= card.numClasses())) {
+            throw new IllegalArgumentException("--class must be in 0.." + (card.numClasses() - 1) + " for '"
+                    + card.name() + "', got " + classMode.fixedClass());
+        }
+        sampler.validate(card, classMode.conditioned());
+    }
+
+    /** Builds {@link SampleJobOptions}. */
+    public static final class Builder {
+        private String model;
+        private String output;
+        private long count = 64;
+        private long seedStart;
+        private ClassMode classMode = ClassMode.NONE;
+        private int batchSize = 16;
+        private int partitions;
+        private boolean saveSample;
+        private boolean overwrite;
+        private SamplerOptions sampler = SamplerOptions.builder().build();
+
+        private Builder() {}
+
+        /**
+         * Sets the model directory.
+         *
+         * @param model a local directory
+         * @return this builder
+         */
+        public Builder setModel(String model) {
+            this.model = model;
+            return this;
+        }
+
+        /**
+         * Sets the output URI.
+         *
+         * @param output a path or URI Spark can write Parquet to
+         * @return this builder
+         */
+        public Builder setOutput(String output) {
+            this.output = output;
+            return this;
+        }
+
+        /**
+         * Sets the number of samples.
+         *
+         * @param count at least 1
+         * @return this builder
+         */
+        public Builder optCount(long count) {
+            this.count = count;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the first request.
+         *
+         * @param seedStart any long
+         * @return this builder
+         */
+        public Builder optSeedStart(long seedStart) {
+            this.seedStart = seedStart;
+            return this;
+        }
+
+        /**
+         * Sets the class assignment.
+         *
+         * @param classMode the mode
+         * @return this builder
+         */
+        public Builder optClassMode(ClassMode classMode) {
+            this.classMode = Objects.requireNonNull(classMode, "classMode");
+            return this;
+        }
+
+        /**
+         * Sets the batch size.
+         *
+         * @param batchSize at least 1
+         * @return this builder
+         */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Sets the number of partitions.
+         *
+         * @param partitions at least 1, or 0 for Spark's default parallelism
+         * @return this builder
+         */
+        public Builder optPartitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        /**
+         * Keeps the final x0 in the {@code sample} column.
+         *
+         * @param saveSample whether to keep it
+         * @return this builder
+         */
+        public Builder optSaveSample(boolean saveSample) {
+            this.saveSample = saveSample;
+            return this;
+        }
+
+        /**
+         * Replaces an existing output instead of failing.
+         *
+         * @param overwrite whether to replace
+         * @return this builder
+         */
+        public Builder optOverwrite(boolean overwrite) {
+            this.overwrite = overwrite;
+            return this;
+        }
+
+        /**
+         * Sets the sampler options.
+         *
+         * @param sampler the options
+         * @return this builder
+         */
+        public Builder optSampler(SamplerOptions sampler) {
+            this.sampler = Objects.requireNonNull(sampler, "sampler");
+            return this;
+        }
+
+        /**
+         * Builds the options.
+         *
+         * @return the options
+         * @throws IllegalArgumentException when a value is out of range
+         */
+        public SampleJobOptions build() {
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("--model is required");
+            }
+            if (output == null || output.isBlank()) {
+                throw new IllegalArgumentException("--output is required");
+            }
+            if (count < 1) {
+                throw new IllegalArgumentException("--count must be at least 1, got " + count);
+            }
+            if (seedStart > Long.MAX_VALUE - (count - 1)) {
+                throw new IllegalArgumentException("--seed-start + --count overflows a 64-bit seed");
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+            }
+            if (partitions < 0) {
+                throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            }
+            return new SampleJobOptions(this);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package org.ddimspark.spark;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.ddimspark.model.InvalidModelException;
+import org.ddimspark.model.TorchScriptModel;
+
+/**
+ * The models loaded in this JVM: one load per model directory per executor, shared by all its tasks,
+ * closed when the JVM exits.
+ */
+public final class SharedModels {
+
+    private static final Map<String, TorchScriptModel> MODELS = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(SharedModels::closeAll, "ddim-close-models"));
+    }
+
+    private SharedModels() {}
+
+    /**
+     * Returns the model of a directory, loading it on first use.
+     *
+     * @param dir the model directory
+     * @param sha256 the sha256 the driver saw, which the executor's copy must have
+     * @return the shared model; do not close it
+     */
+    public static TorchScriptModel get(String dir, String sha256) {
+        TorchScriptModel model = MODELS.computeIfAbsent(dir, d -> {
+            LOADS.incrementAndGet();
+            return TorchScriptModel.load(Path.of(d));
+        });
+        if (!model.card().sha256().equals(sha256)) {
+            throw new InvalidModelException("model " + dir + " on this executor hashes to " + model.card().sha256()
+                    + ", not " + sha256 + " as on the driver: the executors see another model.pt");
+        }
+        return model;
+    }
+
+    /** Returns how many models this JVM has loaded so far. */
+    public static int loads() {
+        return LOADS.get();
+    }
+
+    private static void closeAll() {
+        MODELS.values().forEach(TorchScriptModel::close);
+        MODELS.clear();
+    }
+}
