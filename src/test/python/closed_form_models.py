@@ -91,6 +91,19 @@ class Conditional(torch.nn.Module):
         return self.core.predict(x, t, y)
 
 
+class NanOnClassOne(torch.nn.Module):
+    """A conditional model whose output is NaN for class 1: a stand-in for a model that breaks on some inputs."""
+
+    def __init__(self, core):
+        super().__init__()
+        self.core = core
+
+    def forward(self, x, t, y):
+        out = self.core.predict(x, t, y)
+        broken = (y == 1).view(-1, 1, 1, 1).expand_as(out)
+        return torch.where(broken, torch.full_like(out, float("nan")), out)
+
+
 def sine_means(num_classes, shape, amplitude):
     c, h, w = shape
     mus = torch.zeros((max(num_classes, 1) + 1,) + tuple(shape), dtype=torch.float64)
@@ -130,7 +143,7 @@ def write(directory, card, module):
 
 
 def make(directory, name, prediction, schedule, timestep_input, shape, num_classes, s, mus=None, guidance=None,
-         amplitude=0.8, description=None):
+         amplitude=0.8, description=None, wrapper=None):
     flow = schedule["kind"] == "rectified_flow"
     alpha_bars = torch.ones(1, dtype=torch.float64) if flow else torch.cumprod(
         1 - betas(schedule["kind"], schedule["num_train_timesteps"], schedule.get("beta_start", 0.0),
@@ -138,7 +151,7 @@ def make(directory, name, prediction, schedule, timestep_input, shape, num_class
     if mus is None:
         mus = sine_means(num_classes, shape, amplitude)
     core = GaussianCore(prediction, flow, timestep_input == "unit", alpha_bars, mus, s)
-    module = Conditional(core) if num_classes > 0 else Unconditional(core)
+    module = wrapper(core) if wrapper else Conditional(core) if num_classes > 0 else Unconditional(core)
     card = {"name": name, "prediction": prediction, "schedule": schedule, "timestep_input": timestep_input,
             "sample_shape": list(shape), "value_range": [-1.0, 1.0]}
     if num_classes > 0:
@@ -163,6 +176,8 @@ if __name__ == "__main__":
          "index", (3, 8, 8), 3, 0.3, guidance=2.0)
     make(os.path.join(res, "gaussian-flow-cond"), "gaussian-flow-cond", "flow_velocity",
          {"kind": "rectified_flow"}, "index", (1, 16, 16), 3, 0.5)
+    make(os.path.join(res, "nan-on-class-1"), "nan-on-class-1", "epsilon", linear, "index", (1, 8, 8), 3, 0.5,
+         wrapper=NanOnClassOne, description="as gaussian-eps, but the output is NaN for class 1")
     make(os.path.join(ROOT, "models", "gaussian-stripes"), "gaussian-stripes", "epsilon", linear, "index",
          (3, 32, 32), 10, 0.08, mus=stripe_means(10, (3, 32, 32)), guidance=1.0,
          description="class k: coloured stripes at 18k degrees; 0 for the null class")

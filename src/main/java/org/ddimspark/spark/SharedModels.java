@@ -14,7 +14,7 @@ import org.ddimspark.model.TorchScriptModel;
 public final class SharedModels {
 
     private static final Map<String, TorchScriptModel> MODELS = new ConcurrentHashMap<>();
-    private static final AtomicInteger LOADS = new AtomicInteger();
+    private static final Map<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(SharedModels::closeAll, "ddim-close-models"));
@@ -31,7 +31,7 @@ public final class SharedModels {
      */
     public static TorchScriptModel get(String dir, String sha256) {
         TorchScriptModel model = MODELS.computeIfAbsent(dir, d -> {
-            LOADS.incrementAndGet();
+            LOADS.computeIfAbsent(d, k -> new AtomicInteger()).incrementAndGet();
             return TorchScriptModel.load(Path.of(d));
         });
         if (!model.card().sha256().equals(sha256)) {
@@ -41,9 +41,15 @@ public final class SharedModels {
         return model;
     }
 
-    /** Returns how many models this JVM has loaded so far. */
-    public static int loads() {
-        return LOADS.get();
+    /**
+     * Returns how many times this JVM has loaded a model directory.
+     *
+     * @param dir the model directory
+     * @return 0 or 1 while the JVM runs
+     */
+    public static int loads(String dir) {
+        AtomicInteger n = LOADS.get(dir);
+        return n == null ? 0 : n.get();
     }
 
     private static void closeAll() {

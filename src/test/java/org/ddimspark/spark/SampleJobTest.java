@@ -1,0 +1,182 @@
+package org.ddimspark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.image.PngCodec;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.sampling.DdimSampler;
+import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.testing.GaussianDenoiser;
+import org.ddimspark.testing.Models;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sample job on local[2] with the closed-form TorchScript models, through DJL and real Parquet. */
+class SampleJobTest {
+
+    private static SparkSession spark;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("SampleJobTest")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static SampleJobOptions.Builder options(String model, String output) {
+        return SampleJobOptions.builder().setModel(Models.dir(model).toString()).setOutput(tmp.resolve(output).toString());
+    }
+
+    private static Map<String, Row> byId(String output) {
+        Map<String, Row> rows = new HashMap<>();
+        for (Row r : spark.read().parquet(tmp.resolve(output).toString()).collectAsList()) {
+            rows.put(r.getAs("id"), r);
+        }
+        return rows;
+    }
+
+    @Test
+    void writesTheContractsRowsIdenticallyForAnyPartitioningAndBatchSize() throws IOException {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-x0-cond"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(12).optEta(0.3).optGuidance(2.0).build();
+        long count = 37;
+        SampleJobOptions base = options("gaussian-x0-cond", "p5b4").optCount(count).optSeedStart(1000)
+                .optClassMode(ClassMode.all()).optSampler(sampler).optPartitions(5).optBatchSize(4).build();
+        RunReport report = SampleJob.run(spark, base, card);
+        assertEquals(count, report.rows());
+        assertEquals(count, report.ok());
+        assertTrue(Files.exists(tmp.resolve("p5b4").resolve(RunReport.FILE)));
+        SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p1b16").toString()).optPartitions(1)
+                .optBatchSize(16).build(), card);
+        SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p3b1").toString()).optPartitions(3)
+                .optBatchSize(1).build(), card);
+
+        Map<String, Row> rows = byId("p5b4");
+        assertEquals(count, rows.size(), "unique ids");
+        for (String other : List.of("p1b16", "p3b1")) {
+            Map<String, Row> again = byId(other);
+            assertEquals(rows.keySet(), again.keySet());
+            for (Row r : rows.values()) {
+                Row s = again.get(r.<String>getAs("id"));
+                assertArrayEquals(floats(r, "latent"), floats(s, "latent"));
+                assertArrayEquals(imageBytes(r), imageBytes(s), "image bytes of " + r.getAs("id"));
+            }
+        }
+        int size = card.sampleSize();
+        for (long i = 0; i < count; i++) {
+            long seed = 1000 + i;
+            int classLabel = (int) (i % 3);
+            Row r = rows.get("s" + seed + "-c" + classLabel);
+            assertEquals(seed, (long) r.getAs("seed"));
+            assertEquals(classLabel, (int) r.getAs("class_label"));
+            assertEquals(12, (int) r.getAs("steps"));
+            assertEquals(0.3, r.<Double>getAs("eta"));
+            assertEquals(2.0, r.<Double>getAs("guidance"));
+            assertEquals("uniform", r.getAs("spacing"));
+            assertEquals(card.reference(), r.getAs("model"));
+            assertEquals("ok", r.getAs("status"));
+            assertNull(r.getAs("error"));
+            assertNull(r.getAs("sample"));
+            assertArrayEquals(SeededNoise.latent(seed, size), floats(r, "latent"));
+            assertEquals(List.of(3, 8, 8), r.getList(r.fieldIndex("latent_shape")));
+            BufferedImage image = PngCodec.decode(imageBytes(r));
+            assertEquals(8, image.getWidth());
+            assertEquals(8, image.getHeight());
+            assertEquals(3, image.getColorModel().getNumComponents());
+            assertEquals(r.getAs("id") + ".png", r.<Row>getAs("image").getAs("path"));
+        }
+    }
+
+    @Test
+    void savedSamplesEqualTheJavaClosedFormThroughTheSameSampler() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-flow-cond"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(20).optShift(3.0).optEta(0.5).optGuidance(1.5).build();
+        SampleJobOptions job = options("gaussian-flow-cond", "flow").optCount(6).optClassMode(ClassMode.fixed(2))
+                .optSampler(sampler).optSaveSample(true).optBatchSize(4).build();
+        SampleJob.run(spark, job, card);
+        GaussianDenoiser exact = new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), 0.5);
+        DdimSampler reference = new DdimSampler(exact, sampler);
+        int size = card.sampleSize();
+        for (Row r : byId("flow").values()) {
+            long seed = r.getAs("seed");
+            float[] expected = reference.sample(SeededNoise.latent(seed, size), new long[] {seed}, new int[] {2}).samples();
+            float[] actual = floats(r, "sample");
+            double maxDiff = 0;
+            double maxRef = 0;
+            for (int i = 0; i < size; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+                maxRef = Math.max(maxRef, Math.abs(expected[i]));
+            }
+            assertTrue(maxDiff / maxRef < 1e-5, "TorchScript vs Java closed form: " + maxDiff / maxRef);
+            byte[] png = PngCodec.encode(actual, 0, card.sampleShape(), card.valueRange());
+            assertArrayEquals(png, imageBytes(r));
+        }
+    }
+
+    @Test
+    void aRequestTheModelBreaksOnBecomesAnErrorRowAndTheRestGoOn() {
+        ModelCard card = ModelCard.load(Models.dir("nan-on-class-1"));
+        SampleJobOptions job = options("nan-on-class-1", "nan").optCount(10).optClassMode(ClassMode.all())
+                .optSampler(SamplerOptions.builder().setSteps(5).build()).optBatchSize(3).build();
+        RunReport report = SampleJob.run(spark, job, card);
+        assertEquals(10, report.rows());
+        assertEquals(7, report.ok());
+        assertEquals(Map.of("model output is not finite at step 1 of 5 (t=800)", 3L), report.errors());
+        for (Row r : byId("nan").values()) {
+            boolean broken = (int) r.getAs("class_label") == 1;
+            assertEquals(broken ? "error" : "ok", r.getAs("status"));
+            assertEquals(broken, r.getAs("image") == null);
+            assertEquals(64, floats(r, "latent").length, "the latent is kept on error rows too");
+        }
+    }
+
+    @Test
+    void anExistingOutputIsAnErrorUnlessOverwriting() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-eps"));
+        SampleJobOptions job = options("gaussian-eps", "twice").optCount(2)
+                .optSampler(SamplerOptions.builder().setSteps(3).build()).build();
+        SampleJob.run(spark, job, card);
+        assertThrows(AnalysisException.class, () -> SampleJob.run(spark, job, card));
+        RunReport again = SampleJob.run(spark, job.toBuilder().optCount(3).optOverwrite(true).build(), card);
+        assertEquals(3, again.rows());
+        assertEquals(1, SharedModels.loads(Models.dir("gaussian-eps").toString()),
+                "three jobs of two tasks each, one model load in this JVM");
+    }
+
+    private static float[] floats(Row row, String column) {
+        List<Float> list = row.getList(row.fieldIndex(column));
+        float[] out = new float[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = list.get(i);
+        }
+        return out;
+    }
+
+    private static byte[] imageBytes(Row row) {
+        return row.<Row>getAs("image").getAs("bytes");
+    }
+}
