@@ -10,6 +10,7 @@ import org.ddimspark.spark.ClassMode;
 import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
 import org.ddimspark.spark.SampleJobOptions;
+import org.ddimspark.spark.SharedModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -87,6 +88,9 @@ final class SampleCommand implements Callable<Integer> {
         SampleJobOptions options = options();
         ModelCard card = ModelCard.load(Path.of(options.model()));
         options.validate(card);
+        // one forward pass before Spark starts: a model that does not fit its card fails here, in one line;
+        // in local mode the executor then finds the model already loaded
+        SharedModels.get(options.model(), card.sha256()).check();
         SparkSession session = spark.start("ddim-spark sample");
         try {
             RunReport report = SampleJob.run(session, options, card);

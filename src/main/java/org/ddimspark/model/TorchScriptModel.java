@@ -7,6 +7,10 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.schedule.NoiseLevel;
+import org.ddimspark.schedule.NoiseSchedule;
 
 /**
  * A TorchScript model directory loaded on DJL's PyTorch engine: the native model, shared by every
@@ -45,6 +49,73 @@ public final class TorchScriptModel implements AutoCloseable {
             throw new InvalidModelException("cannot load " + dir.resolve(ModelCard.MODEL_FILE) + " as TorchScript: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Checks the model with one forward pass of a batch of two seeded-noise samples at the noisiest point
+     * of its path (for a conditional model, one with class 0 and one with the null class): the output must
+     * have the input's shape and be finite.
+     *
+     * @return a one-line description of the check
+     * @throws InvalidModelException with a one-line reason when the model fails
+     */
+    public String check() {
+        int batch = 2;
+        int size = card.sampleSize();
+        NoiseLevel first = card.schedule().kind().isDiffusion()
+                ? card.schedule().diffusionLevel(card.schedule().trainTimesteps() - 1, card.timestepInput())
+                : NoiseSchedule.flowLevel(1.0, card.timestepInput());
+        float[] x = new float[batch * size];
+        for (int r = 0; r < batch; r++) {
+            SeededNoise.fill(r, SeededNoise.LATENT_STREAM, x, r * size, size);
+        }
+        float[] t = new float[batch];
+        Arrays.fill(t, (float) first.modelTime());
+        long[] y = card.isConditional() ? new long[] {0, card.numClasses()} : null;
+        int[] shape = card.sampleShape();
+        String input = "[" + batch + ", " + shape[0] + ", " + shape[1] + ", " + shape[2] + "]";
+        float[] output;
+        try (TorchScriptDenoiser denoiser = newDenoiser()) {
+            output = denoiser.forward(x, t, y, batch);
+        } catch (RuntimeException e) {
+            throw new InvalidModelException(ModelCard.MODEL_FILE + " fails on an input of " + input + " at " + first.label()
+                    + " (sample_shape, timestep_input and num_classes of " + ModelCard.CARD_FILE + " must match it): "
+                    + usefulLine(e), e);
+        }
+        if (output.length != x.length) {
+            throw new InvalidModelException(ModelCard.MODEL_FILE + " returned " + output.length + " values for an input of "
+                    + input + ": its output does not match sample_shape " + Arrays.toString(shape));
+        }
+        for (float v : output) {
+            if (!Float.isFinite(v)) {
+                throw new InvalidModelException(ModelCard.MODEL_FILE + " returned a non-finite value on seeded noise at "
+                        + first.label());
+            }
+        }
+        return "forward of " + input + " at " + first.label() + " on " + device();
+    }
+
+    /** The line of a (TorchScript) error that says what went wrong. */
+    static String usefulLine(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable c = e.getCause(); (message == null || message.isBlank()) && c != null; c = c.getCause()) {
+            message = c.getMessage();
+        }
+        if (message == null) {
+            return e.getClass().getSimpleName();
+        }
+        String[] lines = message.split("\\R");
+        for (String line : lines) {
+            if (line.trim().startsWith("RuntimeError:")) {
+                return line.trim();
+            }
+        }
+        for (String line : lines) {
+            if (!line.isBlank()) {
+                return line.trim();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** Returns the model's card. */

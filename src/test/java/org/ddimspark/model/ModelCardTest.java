@@ -1,0 +1,119 @@
+package org.ddimspark.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.ddimspark.schedule.ScheduleKind;
+import org.ddimspark.schedule.TimestepInput;
+import org.ddimspark.testing.Models;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelCardTest {
+
+    private static final String SHA = "0".repeat(64);
+    private static final String GOOD = "{\"name\": \"m\", \"prediction\": \"epsilon\", \"schedule\": " + Models.LINEAR
+            + ", \"timestep_input\": \"index\", \"sample_shape\": [1, 28, 28], \"value_range\": [-1, 1],"
+            + " \"num_classes\": 2, \"class_names\": [\"a\", \"b\"], \"guidance\": 3.0}";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void loadsATestModelAndChecksItsSha256() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-x0-cond"));
+        assertEquals("gaussian-x0-cond", card.name());
+        assertEquals(PredictionType.SAMPLE, card.prediction());
+        assertEquals(ScheduleKind.SCALED_LINEAR, card.schedule().kind());
+        assertEquals(TimestepInput.INDEX, card.timestepInput());
+        assertEquals(3 * 8 * 8, card.sampleSize());
+        assertEquals(3, card.numClasses());
+        assertEquals(2.0, card.guidance());
+        assertTrue(card.reference().startsWith("gaussian-x0-cond@sha256:"));
+        assertEquals(64, card.sha256().length());
+    }
+
+    @Test
+    void parsesDefaults() {
+        ModelCard card = ModelCard.parse(GOOD.replace(", \"guidance\": 3.0", ""), SHA);
+        assertEquals(1.0, card.guidance());
+        ModelCard flow = ModelCard.parse("{\"name\": \"f\", \"prediction\": \"flow_velocity\", \"schedule\": {\"kind\": \"rectified_flow\"},"
+                + " \"timestep_input\": \"unit\", \"sample_shape\": [3, 4, 4], \"value_range\": [0, 1]}", SHA);
+        assertFalse(flow.isConditional());
+        assertEquals(1000, flow.schedule().trainTimesteps());
+    }
+
+    @Test
+    void eachBadFieldIsAOneLineErrorNamingIt() {
+        assertError("model.json: field 'name' is missing", GOOD.replace("\"name\": \"m\", ", ""));
+        assertError("model.json: field 'prediction': unknown prediction 'noise' (expected one of epsilon, v_prediction, sample, flow_velocity)",
+                GOOD.replace("\"epsilon\"", "\"noise\""));
+        assertError("model.json: field 'schedule.kind': unknown schedule kind 'sigmoid' (expected one of linear, scaled_linear, cosine, rectified_flow)",
+                GOOD.replace("\"linear\"", "\"sigmoid\""));
+        assertError("model.json: prediction 'flow_velocity' does not fit schedule 'linear' (flow_velocity goes with rectified_flow, and only with it)",
+                GOOD.replace("\"epsilon\"", "\"flow_velocity\""));
+        assertError("model.json: a linear schedule needs 'schedule.beta_start' and 'schedule.beta_end'",
+                GOOD.replace("\"beta_start\": 0.0001, ", ""));
+        assertError("model.json: field 'timestep_input': unknown timestep_input 'seconds' (expected index or unit)",
+                GOOD.replace("\"index\"", "\"seconds\""));
+        assertError("model.json: field 'sample_shape' must be [C, H, W] with positive sizes, got [28, 28]",
+                GOOD.replace("[1, 28, 28]", "[28, 28]"));
+        assertError("model.json: field 'sample_shape': images need 1, 3 or 4 channels, got 2",
+                GOOD.replace("[1, 28, 28]", "[2, 28, 28]"));
+        assertError("model.json: field 'value_range' must be [low, high] with low < high, got [1.0, -1.0]",
+                GOOD.replace("[-1, 1]", "[1, -1]"));
+        assertError("model.json: field 'class_names' has 2 names for num_classes = 3",
+                GOOD.replace("\"num_classes\": 2", "\"num_classes\": 3"));
+        assertError("model.json: field 'guidance' needs a class-conditional model (num_classes > 0)",
+                GOOD.replace("\"num_classes\": 2, \"class_names\": [\"a\", \"b\"], ", ""));
+        assertError("model.json has a field of the wrong type: java.lang.NumberFormatException: For input string: \"many\"",
+                GOOD.replace("\"num_classes\": 2", "\"num_classes\": \"many\""));
+        assertError("model.json must hold a JSON object", "[1, 2]");
+        assertTrue(assertThrows(InvalidModelException.class, () -> ModelCard.parse("{\"name\": ", SHA))
+                .getMessage().startsWith("model.json is not valid JSON: "));
+    }
+
+    @Test
+    void aModelFileThatIsNotTheCardsIsRejected() throws IOException {
+        Path dir = copy("gaussian-eps");
+        Files.write(dir.resolve("model.pt"), new byte[] {1, 2, 3});
+        String message = assertThrows(InvalidModelException.class, () -> ModelCard.load(dir)).getMessage();
+        String expectedSha = ModelCard.load(Models.dir("gaussian-eps")).sha256();
+        // sha256 of the bytes 01 02 03
+        assertEquals("model.json: field 'sha256' is " + expectedSha + " but model.pt hashes to "
+                + "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81: the directory holds another model"
+                + " than its card describes", message);
+        assertFalse(message.contains("\n"));
+    }
+
+    @Test
+    void missingFilesAreNamed() throws IOException {
+        assertEquals("model directory " + tmp.resolve("nothing") + " does not exist",
+                assertThrows(InvalidModelException.class, () -> ModelCard.load(tmp.resolve("nothing"))).getMessage());
+        Path noCard = copy("gaussian-eps");
+        Files.delete(noCard.resolve("model.json"));
+        assertEquals(noCard + " has no model.json (the model card)",
+                assertThrows(InvalidModelException.class, () -> ModelCard.load(noCard)).getMessage());
+        Path noModel = copy("gaussian-v");
+        Files.delete(noModel.resolve("model.pt"));
+        assertEquals(noModel + " has no model.pt (the TorchScript model)",
+                assertThrows(InvalidModelException.class, () -> ModelCard.load(noModel)).getMessage());
+    }
+
+    private Path copy(String model) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(model));
+        for (String file : new String[] {"model.json", "model.pt"}) {
+            Files.copy(Models.dir(model).resolve(file), dir.resolve(file));
+        }
+        return dir;
+    }
+
+    private static void assertError(String expected, String json) {
+        assertEquals(expected, assertThrows(InvalidModelException.class, () -> ModelCard.parse(json, SHA)).getMessage());
+    }
+}
