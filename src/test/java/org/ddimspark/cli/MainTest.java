@@ -1,0 +1,145 @@
+package org.ddimspark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.testing.Models;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** Runs a command that must fail before Spark starts, with exit code 2 and exactly this one line. */
+    private static void assertUsageError(String expected, String... args) {
+        Result r = run(args);
+        assertEquals(Main.USAGE, r.code(), r.err());
+        assertEquals(expected + System.lineSeparator(), r.err());
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session was started");
+    }
+
+    private String[] sample(String model, String... more) {
+        List<String> args = new ArrayList<>(List.of("sample", "--model", Models.dir(model).toString(),
+                "--output", tmp.resolve("out").toString()));
+        args.addAll(List.of(more));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Result r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("sample") && r.out().contains("info"), r.out());
+        Result sampleHelp = run("sample", "--help");
+        assertEquals(0, sampleHelp.code());
+        assertTrue(sampleHelp.out().contains("--all-classes"), sampleHelp.out());
+    }
+
+    @Test
+    void badInputFailsInOneLineBeforeSparkStarts() {
+        assertUsageError("ddim sample: Missing required option: '--output=URI' (see --help)",
+                "sample", "--model", Models.dir("gaussian-eps").toString());
+        assertUsageError("ddim sample: model directory " + tmp.resolve("none") + " does not exist",
+                "sample", "--model", tmp.resolve("none").toString(), "--output", tmp.resolve("o").toString());
+        assertUsageError("ddim sample: --steps must be at least 1, got 0", sample("gaussian-eps", "--steps", "0"));
+        assertUsageError("ddim sample: --steps must be in 1..1000 (the model's trained timesteps), got 1001",
+                sample("gaussian-eps", "--steps", "1001"));
+        assertUsageError("ddim sample: --eta must be in [0, 1], got 1.5", sample("gaussian-eps", "--eta", "1.5"));
+        assertUsageError("ddim sample: --eta must be in [0, 1], got -0.1", sample("gaussian-eps", "--eta", "-0.1"));
+        assertUsageError("ddim sample: --count must be at least 1, got 0", sample("gaussian-eps", "--count", "0"));
+        assertUsageError("ddim sample: --batch-size must be at least 1, got 0", sample("gaussian-eps", "--batch-size", "0"));
+        assertUsageError("ddim sample: --class must be in 0..2 for 'gaussian-x0-cond', got 3",
+                sample("gaussian-x0-cond", "--class", "3"));
+        assertUsageError("ddim sample: --class needs a class-conditional model; 'gaussian-eps' is unconditional",
+                sample("gaussian-eps", "--class", "1"));
+        assertUsageError("ddim sample: --all-classes needs a class-conditional model; 'gaussian-eps' is unconditional",
+                sample("gaussian-eps", "--all-classes"));
+        assertUsageError("ddim sample: --guidance needs a class-conditional model; 'gaussian-eps' is unconditional",
+                sample("gaussian-eps", "--guidance", "2"));
+        assertUsageError("ddim sample: --guidance needs --class or --all-classes",
+                sample("gaussian-x0-cond", "--guidance", "2"));
+        assertUsageError("ddim sample: --class and --all-classes exclude each other",
+                sample("gaussian-x0-cond", "--class", "1", "--all-classes"));
+        assertUsageError("ddim sample: --spacing quad is for diffusion models; flow model 'gaussian-flow-cond' takes uniform (with --shift)",
+                sample("gaussian-flow-cond", "--spacing", "quad"));
+        assertUsageError("ddim sample: --shift is for flow models; 'gaussian-eps' is a diffusion model",
+                sample("gaussian-eps", "--shift", "3"));
+        assertUsageError("ddim sample: unknown spacing 'cubic' (expected one of uniform, quad, leading, trailing, linspace)",
+                sample("gaussian-eps", "--spacing", "cubic"));
+        assertUsageError("ddim sample: Invalid value for option '--steps': 'many' is not an int (see --help)",
+                sample("gaussian-eps", "--steps", "many"));
+        assertUsageError("ddim: --config: no such file " + tmp.resolve("none.conf"),
+                sample("gaussian-eps", "--config", tmp.resolve("none.conf").toString()));
+    }
+
+    @Test
+    void aMalformedModelCardFailsInOneLine() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("broken"));
+        Files.copy(Models.dir("gaussian-eps").resolve("model.pt"), dir.resolve("model.pt"));
+        Files.writeString(dir.resolve("model.json"), "{\"name\": \"broken\", \"prediction\": \"epsilon\"}");
+        assertUsageError("ddim sample: model.json: field 'schedule' is missing",
+                "sample", "--model", dir.toString(), "--output", tmp.resolve("o").toString());
+        assertUsageError("ddim info: model.json: field 'schedule' is missing", "info", "--model", dir.toString());
+    }
+
+    @Test
+    void infoPrintsTheCardAndChecksTheModel() {
+        Result r = run("info", "--model", Models.dir("gaussian-x0-cond").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("prediction  sample"), r.out());
+        assertTrue(r.out().contains("classes     3 [class-0, class-1, class-2], guidance 2.0"), r.out());
+        assertTrue(r.out().contains("check       ok: forward of [2, 3, 8, 8] at t=999 on cpu()"), r.out());
+    }
+
+    @Test
+    void sampleRunsSparkWithConfigFileDefaultsThatTheCommandLineOverrides() throws IOException {
+        Path config = tmp.resolve("job.conf");
+        Files.writeString(config, String.join("\n",
+                "steps = 3",
+                "sample { count = 5, spacing = trailing, all-classes = true }",
+                "conf { \"spark.ui.enabled\" = false, \"spark.sql.shuffle.partitions\" = 2 }"));
+        String[] args = sample("gaussian-x0-cond", "--config", config.toString(), "--steps", "4",
+                "--master", "local[2]", "--conf", "spark.app.name=from-cli");
+        Result r = run(args);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "the session is stopped");
+        SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            List<Row> rows = spark.read().parquet(tmp.resolve("out").toString()).orderBy("seed").collectAsList();
+            assertEquals(5, rows.size(), "count from the file's sample block");
+            for (Row row : rows) {
+                assertEquals(4, (int) row.getAs("steps"), "steps from the command line");
+                assertEquals("trailing", row.getAs("spacing"));
+                assertEquals((int) ((long) row.getAs("seed") % 3), (int) row.getAs("class_label"), "all-classes");
+                assertEquals(2.0, row.<Double>getAs("guidance"), "the card's recommended guidance");
+            }
+        } finally {
+            spark.stop();
+        }
+        // the same output again: the job fails (exit 1) and says why in one line
+        Result again = run(args);
+        assertEquals(Main.FAILED, again.code());
+        assertTrue(again.err().startsWith("ddim sample: failed: ") && again.err().contains("already exists"), again.err());
+        assertEquals(1, again.err().lines().count(), again.err());
+    }
+}
