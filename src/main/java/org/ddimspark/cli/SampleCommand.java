@@ -28,23 +28,23 @@ final class SampleCommand implements Callable<Integer> {
             description = "Model directory holding model.pt and model.json.")
     String model;
 
-    @Option(names = "--count", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")
     long count;
 
-    @Option(names = "--seed-start", defaultValue = "0", description = "Seed of the first image; image i has seed S + i (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed-start", paramLabel = "S", defaultValue = "0", description = "Seed of the first image; image i has seed S + i (default: ${DEFAULT-VALUE}).")
     long seedStart;
 
-    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps S (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", paramLabel = "S", defaultValue = "50", description = "DDIM steps S (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--eta", defaultValue = "0", description = "0 = deterministic DDIM, 1 = DDPM (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eta", paramLabel = "ETA", defaultValue = "0", description = "0 = deterministic DDIM, 1 = DDPM (default: ${DEFAULT-VALUE}).")
     double eta;
 
-    @Option(names = "--spacing", defaultValue = "uniform",
+    @Option(names = "--spacing", paramLabel = "NAME", defaultValue = "uniform",
             description = "Timestep spacing: uniform, quad, leading, trailing, linspace; flow models: uniform (default: ${DEFAULT-VALUE}).")
     String spacing;
 
-    @Option(names = "--shift", defaultValue = "1", description = "Flow models: time shift k, t -> k t / (1 + (k - 1) t) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shift", paramLabel = "K", defaultValue = "1", description = "Flow models: time shift k, t -> k t / (1 + (k - 1) t) (default: ${DEFAULT-VALUE}).")
     double shift;
 
     @Option(names = "--class", paramLabel = "C", description = "Class of every image (class-conditional models).")
@@ -68,10 +68,10 @@ final class SampleCommand implements Callable<Integer> {
             description = "Upper bound of the dynamic threshold, in half value ranges (default: none).")
     double thresholdMax;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Images per model forward (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Images per model forward (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--partitions", defaultValue = "0", description = "Spark partitions (default: Spark's default parallelism).")
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0", description = "Spark partitions (default: Spark's default parallelism).")
     int partitions;
 
     @Option(names = "--save-sample", description = "Also store the final x0 (model space) in the 'sample' column.")
