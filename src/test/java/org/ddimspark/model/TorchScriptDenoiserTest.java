@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.BatchResult;
 import org.ddimspark.sampling.DdimSampler;
@@ -14,9 +19,12 @@ import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.schedule.Spacing;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
+import org.ddimspark.testing.ReferenceDdim;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The TorchScript closed-form models on DJL's PyTorch engine against the same formula in Java. */
@@ -58,6 +66,68 @@ class TorchScriptDenoiserTest {
         }
     }
 
+    static Stream<Arguments> everySpacing() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String name : new String[] {"gaussian-eps", "gaussian-v", "gaussian-x0-cond"}) {
+            for (Spacing spacing : Spacing.values()) {
+                cases.add(Arguments.of(name, spacing));
+            }
+        }
+        cases.add(Arguments.of("gaussian-flow-cond", Spacing.UNIFORM));
+        return cases.stream();
+    }
+
+    /** The TorchScript model through DJL against the independent double-precision DDIM, eta = 0, S = 20. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("everySpacing")
+    void torchScriptSamplingMatchesTheDoublePrecisionReference(String name, Spacing spacing) {
+        try (TorchScriptModel model = TorchScriptModel.load(Models.dir(name));
+                TorchScriptDenoiser denoiser = model.newDenoiser()) {
+            ModelCard card = model.card();
+            boolean conditional = card.isConditional();
+            GaussianDenoiser exact = new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8),
+                    name.equals("gaussian-x0-cond") ? 0.3 : 0.5);
+            long seed = 11;
+            int size = card.sampleSize();
+            float[] latent = SeededNoise.latent(seed, size);
+            double guidance = conditional ? 2.5 : 1.0;
+            SamplerOptions options = SamplerOptions.builder().setSteps(20).optSpacing(spacing)
+                    .optGuidance(conditional ? guidance : Double.NaN).build();
+            float[] actual = new DdimSampler(denoiser, options)
+                    .sample(latent, new long[] {seed}, conditional ? new int[] {1} : null).samples();
+            double[] xT = new double[size];
+            for (int i = 0; i < size; i++) {
+                xT[i] = latent[i];
+            }
+            double[] expected;
+            if (card.schedule().kind().isDiffusion()) {
+                double[] ab = ReferenceDdim.alphaBars(card.schedule().kind().id(), 1000,
+                        card.schedule().betaStart(), card.schedule().betaEnd());
+                int[] ascending = spacing.timesteps(1000, 20);
+                int[] descending = new int[ascending.length];
+                for (int i = 0; i < ascending.length; i++) {
+                    descending[i] = ascending[ascending.length - 1 - i];
+                }
+                expected = ReferenceDdim.sampleDiffusion(exact, card.prediction().id(), ab,
+                        descending, xT, seed, 0.0, conditional ? 1 : 0, card.numClasses(), guidance);
+            } else {
+                double[] times = new double[21];
+                for (int i = 0; i <= 20; i++) {
+                    times[i] = (20 - i) / 20.0;
+                }
+                expected = ReferenceDdim.sampleFlow(exact, times, xT, seed, 0.0, 1,
+                        card.numClasses(), guidance);
+            }
+            double maxDiff = 0;
+            double maxRef = 0;
+            for (int i = 0; i < size; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+                maxRef = Math.max(maxRef, Math.abs(expected[i]));
+            }
+            assertTrue(maxDiff / maxRef < 1e-5, name + " " + spacing + ": relative error " + maxDiff / maxRef);
+        }
+    }
+
     @Test
     void aModelThatDoesNotFitItsCardFailsTheCheckInOneLine() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("wrong-shape"));
@@ -85,6 +155,6 @@ class TorchScriptDenoiserTest {
     }
 
     private static String sha256(String text) throws IOException {
-        return ModelCard.sha256(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return ModelCard.sha256(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
     }
 }
