@@ -3,6 +3,7 @@ package org.ddimspark.cli;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptModel;
 import picocli.CommandLine.Command;
@@ -15,8 +16,9 @@ import picocli.CommandLine.Spec;
         description = "Print the model card and check the model with one forward pass.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", required = true,
-            description = "Model directory holding model.pt and model.json.")
+    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
+            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-ddpm, "
+                    + "fashion-mnist-flow (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Spec
@@ -25,7 +27,8 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        ModelCard card = ModelCard.load(Path.of(model));
+        Path dir = BundledModels.resolve(model);
+        ModelCard card = ModelCard.load(dir);
         out.println("model       " + card.name());
         out.println("sha256      " + card.sha256() + " (model.pt)");
         out.println("prediction  " + card.prediction().id());
@@ -36,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
                 + (card.classNames().isEmpty() ? "" : " " + card.classNames()) + ", guidance " + card.guidance()
                 : "none (unconditional)"));
         long started = System.nanoTime();
-        try (TorchScriptModel loaded = TorchScriptModel.load(Path.of(model))) {
+        try (TorchScriptModel loaded = TorchScriptModel.load(dir)) {
             String check = loaded.check();
             out.printf("check       ok: %s (load and forward %.0f ms)%n", check, (System.nanoTime() - started) / 1e6);
         }

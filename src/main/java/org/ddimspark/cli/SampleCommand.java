@@ -1,8 +1,8 @@
 package org.ddimspark.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.schedule.Spacing;
@@ -24,8 +24,9 @@ final class SampleCommand implements Callable<Integer> {
             description = "Where the Parquet data set goes (a path, hdfs:// or s3a://).")
     String output;
 
-    @Option(names = "--model", paramLabel = "DIR", required = true,
-            description = "Model directory holding model.pt and model.json.")
+    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
+            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-ddpm, "
+                    + "fashion-mnist-flow (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")
@@ -86,7 +87,7 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SampleJobOptions options = options();
-        ModelCard card = ModelCard.load(Path.of(options.model()));
+        ModelCard card = ModelCard.load(BundledModels.resolve(options.model()));
         options.validate(card);
         // one forward pass before Spark starts: a model that does not fit its card fails here, in one line;
         // in local mode the executor then finds the model already loaded
@@ -94,7 +95,7 @@ final class SampleCommand implements Callable<Integer> {
         SparkSession session = spark.start("ddim-spark sample");
         try {
             RunReport report = SampleJob.run(session, options, card);
-            System.out.println(report.summary(options.output()));
+            System.out.println(report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
         } finally {
             session.stop();
         }

@@ -70,4 +70,16 @@ public record RunReport(String command, String model, Map<String, Object> settin
         return String.format("%s: wrote %d rows (%d ok, %d error) to %s in %.1f s", command, rows, ok, errorCount(),
                 output, seconds);
     }
+
+    /**
+     * Returns the summary with a pointer to a file beside the output, e.g. the contact sheet.
+     *
+     * @param output the output directory
+     * @param file the file's name in it
+     * @param what what the file is
+     * @return the lines
+     */
+    public String summary(String output, String file, String what) {
+        return summary(output) + System.lineSeparator() + what + ": " + new Path(output, file);
+    }
 }

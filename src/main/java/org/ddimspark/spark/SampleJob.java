@@ -1,24 +1,37 @@
 package org.ddimspark.spark;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.ddimspark.image.ContactSheet;
 import org.ddimspark.model.ModelCard;
 
 /**
  * The {@code sample} job: the seed range 0..count-1 as a Dataset split into partitions, each partition
- * sampled in batches through the executor's shared model, the rows written as Parquet, then the run
- * report. Each row depends only on its seed, class, model and settings, so the output is the same
+ * sampled in batches through the executor's shared model, the rows written as Parquet, then a contact
+ * sheet of the first 64 images and the run report. Each row depends only on its seed, class, model and settings, so the output is the same
  * whatever the partitioning, batch size, executors or retries.
  */
 public final class SampleJob {
+
+    /** The contact sheet's file name inside the output directory (skipped by Parquet readers). */
+    public static final String CONTACT_SHEET = "_contact_sheet.png";
+
+    private static final int CONTACT_SHEET_SIZE = 64;
 
     private SampleJob() {}
 
@@ -64,13 +77,44 @@ public final class SampleJob {
         Map<String, String> sparkInfo = new LinkedHashMap<>();
         sparkInfo.put("version", spark.version());
         sparkInfo.put("master", spark.sparkContext().master());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        writeContactSheet(spark, options, card, hadoop);
         RunReport report = new RunReport("sample", card.reference(), settings, total, ok, errors,
                 (System.nanoTime() - started) / 1e9, sparkInfo);
         try {
-            report.write(options.output(), spark.sparkContext().hadoopConfiguration());
+            report.write(options.output(), hadoop);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
         }
         return report;
+    }
+
+    /** Writes {@link #CONTACT_SHEET}: the first 64 requests' images in seed order, labelled by class or seed. */
+    private static void writeContactSheet(SparkSession spark, SampleJobOptions options, ModelCard card,
+            Configuration hadoop) {
+        long first = options.seedStart();
+        long last = first + Math.min(CONTACT_SHEET_SIZE, options.count()) - 1;
+        List<Row> rows = spark.read().parquet(options.output())
+                .where(col("seed").between(first, last))
+                .orderBy("seed")
+                .select("seed", "class_label", "image.bytes")
+                .collectAsList();
+        List<ContactSheet.Tile> tiles = new ArrayList<>();
+        for (Row r : rows) {
+            String label;
+            if (r.isNullAt(1)) {
+                label = "seed " + r.getLong(0);
+            } else {
+                int c = r.getInt(1);
+                label = c < card.classNames().size() ? card.classNames().get(c) : "class " + c;
+            }
+            tiles.add(new ContactSheet.Tile(r.isNullAt(2) ? null : (byte[]) r.get(2), label));
+        }
+        Path path = new Path(options.output(), CONTACT_SHEET);
+        try (OutputStream out = path.getFileSystem(hadoop).create(path, true)) {
+            out.write(ContactSheet.render(tiles, 8, 56));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + CONTACT_SHEET + " to " + options.output(), e);
+        }
     }
 }

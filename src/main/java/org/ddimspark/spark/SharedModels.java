@@ -1,9 +1,9 @@
 package org.ddimspark.spark;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.InvalidModelException;
 import org.ddimspark.model.TorchScriptModel;
 
@@ -25,14 +25,14 @@ public final class SharedModels {
     /**
      * Returns the model of a directory, loading it on first use.
      *
-     * @param dir the model directory
+     * @param dir the model directory, or a bundled model's name
      * @param sha256 the sha256 the driver saw, which the executor's copy must have
      * @return the shared model; do not close it
      */
     public static TorchScriptModel get(String dir, String sha256) {
         TorchScriptModel model = MODELS.computeIfAbsent(dir, d -> {
             LOADS.computeIfAbsent(d, k -> new AtomicInteger()).incrementAndGet();
-            return TorchScriptModel.load(Path.of(d));
+            return TorchScriptModel.load(BundledModels.resolve(d));
         });
         if (!model.card().sha256().equals(sha256)) {
             throw new InvalidModelException("model " + dir + " on this executor hashes to " + model.card().sha256()

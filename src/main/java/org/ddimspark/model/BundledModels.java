@@ -1,0 +1,137 @@
+package org.ddimspark.model;
+
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The models that ship inside the jar, under {@code models/<name>/} on the class path, and the resolution
+ * of a {@code --model} argument: a directory, or the name of a bundled model. A bundled model is
+ * extracted once per host into a folder named after its sha256 (under {@code ddim.model.cache}, by
+ * default the temporary directory), because the PyTorch engine loads from files.
+ */
+public final class BundledModels {
+
+    /** The model that {@code sample} uses without {@code --model}. */
+    public static final String DEFAULT = "fashion-mnist-ddpm";
+    /** The classifier that {@code evaluate} uses. */
+    public static final String CLASSIFIER = "fashion-mnist-classifier";
+
+    private static final List<String> SAMPLERS = List.of("fashion-mnist-ddpm", "fashion-mnist-flow");
+
+    private BundledModels() {}
+
+    /** Returns the names of the bundled denoising models. */
+    public static List<String> names() {
+        return SAMPLERS;
+    }
+
+    /**
+     * Returns the local directory of a model argument.
+     *
+     * @param model a directory, or a bundled model's name
+     * @return the directory
+     * @throws InvalidModelException when it is neither
+     */
+    public static Path resolve(String model) {
+        Path dir = Path.of(model);
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        if (isBundled(model, ModelCard.CARD_FILE)) {
+            return extract(model, ModelCard.CARD_FILE, ModelCard.MODEL_FILE);
+        }
+        throw new InvalidModelException("--model " + model + ": no such directory, and not a bundled model ("
+                + String.join(", ", SAMPLERS) + ")");
+    }
+
+    /**
+     * Returns whether a bundled model of this name, holding this file, is on the class path.
+     *
+     * @param name the model's name
+     * @param file a file it must hold
+     * @return true when it is there
+     */
+    public static boolean isBundled(String name, String file) {
+        return !name.contains("/") && !name.contains("\\") && !name.startsWith(".")
+                && BundledModels.class.getResource(resource(name, file)) != null;
+    }
+
+    /**
+     * Extracts a bundled model's files, once per host: the folder's name carries the sha256 of
+     * {@code model.pt} as its card (the first file) gives it, so a new model never meets an old folder.
+     *
+     * @param name the bundled model's name
+     * @param card the file that holds the sha256, read first
+     * @param files the other files to extract
+     * @return the folder
+     */
+    public static Path extract(String name, String card, String... files) {
+        try {
+            String cardText;
+            try (InputStream in = open(name, card)) {
+                cardText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            String sha = JsonParser.parseString(cardText).getAsJsonObject().get("sha256").getAsString();
+            Path root = Path.of(System.getProperty("ddim.model.cache", System.getProperty("java.io.tmpdir")),
+                    "ddim-spark-models");
+            Path target = root.resolve(name + "-" + sha.substring(0, 16));
+            if (Files.isRegularFile(target.resolve(card))) {
+                return target;
+            }
+            Files.createDirectories(root);
+            Path staging = Files.createTempDirectory(root, name + "-");
+            Files.writeString(staging.resolve(card), cardText, StandardCharsets.UTF_8);
+            for (String file : files) {
+                try (InputStream in = open(name, file)) {
+                    Files.copy(in, staging.resolve(file));
+                }
+            }
+            try {
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                // another JVM on this host extracted it first
+                deleteQuietly(staging);
+            } catch (IOException e) {
+                if (!Files.isRegularFile(target.resolve(card))) {
+                    throw e;
+                }
+                deleteQuietly(staging);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract the bundled model " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static InputStream open(String name, String file) throws IOException {
+        InputStream in = BundledModels.class.getResourceAsStream(resource(name, file));
+        if (in == null) {
+            throw new IOException("the jar has no " + resource(name, file));
+        }
+        return in;
+    }
+
+    private static String resource(String name, String file) {
+        return "/models/" + name + "/" + file;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a stale staging folder costs disk space only
+        }
+    }
+}
