@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 final class InfoCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
-            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-ddpm, "
-                    + "fashion-mnist-flow (default: ${DEFAULT-VALUE}).")
+            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-flow, "
+                    + "fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Spec

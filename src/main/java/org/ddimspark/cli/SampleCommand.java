@@ -25,8 +25,8 @@ final class SampleCommand implements Callable<Integer> {
     String output;
 
     @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
-            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-ddpm, "
-                    + "fashion-mnist-flow (default: ${DEFAULT-VALUE}).")
+            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-flow, "
+                    + "fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")

@@ -4,6 +4,7 @@ import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import org.ddimspark.model.EngineSettings;
 import picocli.CommandLine.Option;
 
 /** The options every Spark command takes: master, Spark/Hadoop settings, configuration file. */
@@ -39,10 +40,14 @@ final class SparkOptions {
      */
     SparkSession start(String appName) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
-        settings().forEach(builder::config);
+        Map<String, String> settings = settings();
+        // executors in their own JVMs load libtorch too: give them the driver's oneDNN limit (EngineSettings)
+        settings.putIfAbsent("spark.executorEnv." + EngineSettings.ONEDNN_ISA,
+                System.getenv().getOrDefault(EngineSettings.ONEDNN_ISA, EngineSettings.ONEDNN_ISA_VALUE));
+        settings.forEach(builder::config);
         if (master != null) {
             builder.master(master);
-        } else if (System.getProperty("spark.master") == null && !settings().containsKey("spark.master")) {
+        } else if (System.getProperty("spark.master") == null && !settings.containsKey("spark.master")) {
             builder.master("local[*]");
         }
         return builder.getOrCreate();

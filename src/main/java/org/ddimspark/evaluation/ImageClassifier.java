@@ -154,8 +154,8 @@ public final class ImageClassifier implements AutoCloseable {
     public Result classify(float[] x, int batch) {
         try (Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager scope = model.getNDManager().newSubManager()) {
-            NDList out = predictor.predict(new NDList(scope.create(x,
-                    new Shape(batch, inputShape[0], inputShape[1], inputShape[2]))));
+            NDList input = new NDList(scope.create(x, new Shape(batch, inputShape[0], inputShape[1], inputShape[2])));
+            NDList out = predictor.predict(input);
             long[] predicted = out.get(0).argMax(1).toLongArray();
             float[] flat = out.get(1).toFloatArray();
             int dim = flat.length / batch;

@@ -20,8 +20,8 @@ import java.util.List;
  */
 public final class BundledModels {
 
-    /** The model that {@code sample} uses without {@code --model}. */
-    public static final String DEFAULT = "fashion-mnist-ddpm";
+    /** The model that {@code sample} uses without {@code --model}: at the bundled training length it draws better. */
+    public static final String DEFAULT = "fashion-mnist-flow";
     /** The classifier that {@code evaluate} uses. */
     public static final String CLASSIFIER = "fashion-mnist-classifier";
 

@@ -4,7 +4,14 @@ package org.ddimspark.model;
  * The DJL settings every JVM of a job needs, applied before the PyTorch engine starts unless the user set
  * them: offline (never download libtorch: the native jar on the class path is used) and one inter-op
  * thread. The intra-op threads default to one per task: Spark runs one task per core, and more threads
- * per task only fight over the same cores.
+ * per task only fight over the same cores. TorchScript's graph optimizer is off: it makes the first
+ * forwards several times slower, for no gain on these small models.
+ *
+ * <p>One setting cannot be made from inside the JVM: on CPUs with AVX-512 (seen on AMD EPYC), the oneDNN
+ * kernels of libtorch 2.7.1 returned NaN for a convolutional UNet in some runs and not others, while
+ * every run with {@code ONEDNN_MAX_CPU_ISA=AVX2} was exact. It is an environment variable read when
+ * libtorch loads: {@code jobs/ddim}, the tests and {@code spark.executorEnv} (see the command line) set it;
+ * {@link #oneDnnLimited()} tells whether this JVM has it.
  */
 public final class EngineSettings {
 
@@ -15,6 +22,17 @@ public final class EngineSettings {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         setIfAbsent("ai.djl.pytorch.num_threads", "1");
+        setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
+    }
+
+    /** The environment variable that keeps oneDNN off its AVX-512 kernels, and its value. */
+    public static final String ONEDNN_ISA = "ONEDNN_MAX_CPU_ISA";
+    /** The value of {@link #ONEDNN_ISA} this project runs with. */
+    public static final String ONEDNN_ISA_VALUE = "AVX2";
+
+    /** Returns whether this JVM runs with {@code ONEDNN_MAX_CPU_ISA} set (to any value the user chose). */
+    public static boolean oneDnnLimited() {
+        return System.getenv(ONEDNN_ISA) != null;
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -38,6 +38,8 @@ public final class ModelCard implements Serializable {
     public static final String MODEL_FILE = "model.pt";
     /** The name of the card in a model directory. */
     public static final String CARD_FILE = "model.json";
+    /** The rows of every network forward unless the card says otherwise ({@code forward_batch}). */
+    public static final int DEFAULT_FORWARD_BATCH = 16;
 
     private final String name;
     private final PredictionType prediction;
@@ -48,6 +50,7 @@ public final class ModelCard implements Serializable {
     private final int numClasses;
     private final List<String> classNames;
     private final double guidance;
+    private final int forwardBatch;
     private final String sha256;
     private final String json;
 
@@ -135,6 +138,10 @@ public final class ModelCard implements Serializable {
         if (f.sha256 != null && !f.sha256.equalsIgnoreCase(sha256)) {
             throw new InvalidModelException(where + "field 'sha256' is " + f.sha256 + " but " + MODEL_FILE
                     + " hashes to " + sha256 + ": the directory holds another model than its card describes");
+        }
+        this.forwardBatch = f.forward_batch == null ? DEFAULT_FORWARD_BATCH : f.forward_batch;
+        if (forwardBatch < 1) {
+            throw new InvalidModelException(where + "field 'forward_batch' must be at least 1, got " + forwardBatch);
         }
         this.sha256 = sha256;
         this.json = json;
@@ -273,6 +280,16 @@ public final class ModelCard implements Serializable {
         return guidance;
     }
 
+    /**
+     * Returns how many rows every forward of the network has: inputs are run in chunks of exactly this
+     * many rows, the last one padded, because a network's output for one row can change in its last bits
+     * with the number of rows beside it (GEMM and convolution kernels are chosen by batch size). With a
+     * fixed forward batch, a sample is the same whatever batch, partition or executor it runs in.
+     */
+    public int forwardBatch() {
+        return forwardBatch;
+    }
+
     /** Returns the sha256 of {@code model.pt}. */
     public String sha256() {
         return sha256;
@@ -308,6 +325,7 @@ public final class ModelCard implements Serializable {
         Integer num_classes;
         List<String> class_names;
         Double guidance;
+        Integer forward_batch;
         String sha256;
     }
 

@@ -33,24 +33,57 @@ public final class TorchScriptDenoiser implements Denoiser {
         return card;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The network runs on chunks of exactly {@link ModelCard#forwardBatch()} rows; the last chunk is padded
+     * with copies of its first row, whose outputs are dropped.
+     */
     @Override
     public float[] forward(float[] x, float[] t, long[] y, int batch) {
         if (card.isConditional() != (y != null)) {
             throw new IllegalArgumentException("model '" + card.name() + "' "
                     + (card.isConditional() ? "needs a class for every sample" : "takes no class"));
         }
+        int size = card.sampleSize();
+        int chunk = card.forwardBatch();
+        float[] out = new float[batch * size];
+        float[] xs = new float[chunk * size];
+        float[] ts = new float[chunk];
+        long[] ys = y == null ? null : new long[chunk];
+        for (int start = 0; start < batch; start += chunk) {
+            int rows = Math.min(chunk, batch - start);
+            for (int r = 0; r < chunk; r++) {
+                int source = start + (r < rows ? r : 0);
+                System.arraycopy(x, source * size, xs, r * size, size);
+                ts[r] = t[source];
+                if (ys != null) {
+                    ys[r] = y[source];
+                }
+            }
+            float[] result = forwardChunk(xs, ts, ys, chunk);
+            System.arraycopy(result, 0, out, start * size, rows * size);
+        }
+        return out;
+    }
+
+    private float[] forwardChunk(float[] x, float[] t, long[] y, int rows) {
         try (NDManager scope = parent.newSubManager()) {
-            NDArray xs = scope.create(x, new Shape(batch).addAll(sampleShape));
-            NDArray ts = scope.create(t, new Shape(batch));
-            NDList input = y == null ? new NDList(xs, ts) : new NDList(xs, ts, scope.create(y, new Shape(batch)));
-            NDList output = predictor.predict(input);
-            NDArray out = output.get(0);
+            NDArray xs = scope.create(x, new Shape(rows).addAll(sampleShape));
+            NDArray ts = scope.create(t, new Shape(rows));
+            NDList input = y == null ? new NDList(xs, ts) : new NDList(xs, ts, scope.create(y, new Shape(rows)));
+            NDArray out = predictor.predict(input).get(0);
             if (out.getDataType() != DataType.FLOAT32) {
                 out = out.toType(DataType.FLOAT32, false);
             }
-            return out.toFloatArray();
+            float[] values = out.toFloatArray();
+            if (values.length != x.length) {
+                throw new IllegalStateException("model '" + card.name() + "' returned " + values.length + " values for "
+                        + rows + " x " + card.sampleSize() + " inputs: its output does not match sample_shape");
+            }
+            return values;
         } catch (TranslateException e) {
-            throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + batch + ": "
+            throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
                     + e.getMessage(), e);
         }
     }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.schedule.NoiseLevel;
 import org.ddimspark.schedule.NoiseSchedule;
+import org.slf4j.LoggerFactory;
 
 /**
  * A TorchScript model directory loaded on DJL's PyTorch engine: the native model, shared by every
@@ -36,6 +37,11 @@ public final class TorchScriptModel implements AutoCloseable {
     public static TorchScriptModel load(Path dir) {
         ModelCard card = ModelCard.load(dir);
         EngineSettings.applyDefaults();
+        if (!EngineSettings.oneDnnLimited()) {
+            LoggerFactory.getLogger(TorchScriptModel.class).warn("{} is not set in this JVM's environment: on CPUs"
+                    + " with AVX-512, libtorch 2.7.1 can return NaN for convolutional models; set it to {}",
+                    EngineSettings.ONEDNN_ISA, EngineSettings.ONEDNN_ISA_VALUE);
+        }
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optEngine("PyTorch")

@@ -59,7 +59,8 @@ class MainTest {
     void badInputFailsInOneLineBeforeSparkStarts() {
         assertUsageError("ddim sample: Missing required option: '--output=URI' (see --help)",
                 "sample", "--model", Models.dir("gaussian-eps").toString());
-        assertUsageError("ddim sample: model directory " + tmp.resolve("none") + " does not exist",
+        assertUsageError("ddim sample: --model " + tmp.resolve("none")
+                + ": no such directory, and not a bundled model (fashion-mnist-ddpm, fashion-mnist-flow)",
                 "sample", "--model", tmp.resolve("none").toString(), "--output", tmp.resolve("o").toString());
         assertUsageError("ddim sample: --steps must be at least 1, got 0", sample("gaussian-eps", "--steps", "0"));
         assertUsageError("ddim sample: --steps must be in 1..1000 (the model's trained timesteps), got 1001",
@@ -100,6 +101,27 @@ class MainTest {
         assertUsageError("ddim sample: model.json: field 'schedule' is missing",
                 "sample", "--model", dir.toString(), "--output", tmp.resolve("o").toString());
         assertUsageError("ddim info: model.json: field 'schedule' is missing", "info", "--model", dir.toString());
+    }
+
+    @Test
+    void sampleWithoutAModelDrawsTheBundledDefaultAndAContactSheet() throws IOException {
+        Path output = tmp.resolve("default");
+        Result r = run("sample", "--output", output.toString(), "--count", "12", "--all-classes", "--steps", "5",
+                "--master", "local[2]", "--conf", "spark.ui.enabled=false");
+        assertEquals(0, r.code(), r.err());
+        SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            List<Row> rows = spark.read().parquet(output.toString()).collectAsList();
+            assertEquals(12, rows.size());
+            assertTrue(rows.get(0).<String>getAs("model").startsWith("fashion-mnist-flow@sha256:"));
+        } finally {
+            spark.stop();
+        }
+        java.awt.image.BufferedImage sheet = org.ddimspark.image.PngCodec.decode(
+                Files.readAllBytes(output.resolve("_contact_sheet.png")));
+        // 8 columns and 2 rows of 56-pixel tiles (28x28 scaled by 2) with labels
+        assertEquals(8 * 58 + 2, sheet.getWidth());
+        assertEquals(2 * (56 + 14 + 2) + 2, sheet.getHeight());
     }
 
     @Test

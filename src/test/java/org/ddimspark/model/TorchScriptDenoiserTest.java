@@ -1,5 +1,6 @@
 package org.ddimspark.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,6 +126,50 @@ class TorchScriptDenoiserTest {
                 maxRef = Math.max(maxRef, Math.abs(expected[i]));
             }
             assertTrue(maxDiff / maxRef < 1e-5, name + " " + spacing + ": relative error " + maxDiff / maxRef);
+        }
+    }
+
+    /** Spark runs the model on its task threads: a UNet must give the same finite output on any thread. */
+    @Test
+    void aUnetGivesTheSameOutputOnEveryThreadAndForAnyBatch() throws InterruptedException {
+        try (TorchScriptModel model = TorchScriptModel.load(BundledModels.resolve("fashion-mnist-flow"))) {
+            int size = model.card().sampleSize();
+            int batch = 5;
+            float[] x = new float[batch * size];
+            for (int r = 0; r < batch; r++) {
+                SeededNoise.fill(r, SeededNoise.LATENT_STREAM, x, r * size, size);
+            }
+            float[] t = {1000f, 1000f, 600f, 300f, 10f};
+            long[] y = {0, 5, 10, 7, 9};
+            float[] main;
+            try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
+                main = denoiser.forward(x, t, y, batch);
+            }
+            float[][] others = new float[3][];
+            for (int k = 0; k < others.length; k++) {
+                int index = k;
+                Thread thread = new Thread(() -> {
+                    try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
+                        for (int repeat = 0; repeat < 3; repeat++) { // past the graph executor's profiling runs
+                            others[index] = denoiser.forward(x, t, y, batch);
+                        }
+                    }
+                });
+                thread.start();
+                thread.join();
+            }
+            for (float v : main) {
+                assertTrue(Float.isFinite(v));
+            }
+            for (float[] other : others) {
+                assertArrayEquals(main, other);
+            }
+            // one row alone gives the same bits as in the batch of five: the network always sees full chunks
+            try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
+                float[] alone = denoiser.forward(java.util.Arrays.copyOfRange(x, 3 * size, 4 * size), new float[] {300f},
+                        new long[] {7}, 1);
+                assertArrayEquals(java.util.Arrays.copyOfRange(main, 3 * size, 4 * size), alone);
+            }
         }
     }
 

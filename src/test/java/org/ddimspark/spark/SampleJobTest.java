@@ -112,6 +112,34 @@ class SampleJobTest {
     }
 
     @Test
+    void aRealUnetGivesBitIdenticalSamplesForAnyPartitioningAndBatchSize() {
+        ModelCard card = ModelCard.load(org.ddimspark.model.BundledModels.resolve("fashion-mnist-flow"));
+        SampleJobOptions base = SampleJobOptions.builder().setModel("fashion-mnist-flow")
+                .setOutput(tmp.resolve("unet-a").toString()).optCount(11).optClassMode(ClassMode.all())
+                .optSampler(SamplerOptions.builder().setSteps(3).optEta(0.5).build()).optSaveSample(true)
+                .optPartitions(1).optBatchSize(16).build();
+        SampleJob.run(spark, base, card);
+        SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("unet-b").toString()).optPartitions(3)
+                .optBatchSize(1).build(), card);
+        SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("unet-c").toString()).optPartitions(2)
+                .optBatchSize(3).build(), card);
+        Map<String, Row> a = byId("unet-a");
+        assertEquals(11, a.size());
+        for (Row r : a.values()) {
+            assertEquals("ok", r.getAs("status"), r.getAs("id") + ": " + r.getAs("error"));
+        }
+        for (String other : List.of("unet-b", "unet-c")) {
+            Map<String, Row> b = byId(other);
+            for (Row r : a.values()) {
+                Row s = b.get(r.<String>getAs("id"));
+                assertArrayEquals(floats(r, "sample"), floats(s, "sample"), "x0 of " + r.getAs("id") + " in " + other);
+                assertArrayEquals(imageBytes(r), imageBytes(s));
+            }
+        }
+        assertTrue(Files.exists(tmp.resolve("unet-a").resolve(SampleJob.CONTACT_SHEET)));
+    }
+
+    @Test
     void savedSamplesEqualTheJavaClosedFormThroughTheSameSampler() {
         ModelCard card = ModelCard.load(Models.dir("gaussian-flow-cond"));
         SamplerOptions sampler = SamplerOptions.builder().setSteps(20).optShift(3.0).optEta(0.5).optGuidance(1.5).build();

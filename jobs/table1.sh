@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Reproduces README's sample-quality table (the shape of the DDIM paper's Table 1) for the bundled models:
+# for S steps and eta in {0, 1}, sample N class-conditional images (class i mod 10, seeds 0..N-1, the
+# card's guidance) and evaluate them (class accuracy, FID in the classifier's feature space against the
+# 10000 test images).
+#
+#   jobs/table1.sh [N] [steps...]        default: N = 200, steps = 10 20 50 100 1000
+#
+# Writes out/table1/<model>/S<steps>-eta<eta>/ (Parquet, contact sheet, reports) and prints a Markdown table.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+count=${1:-200}
+shift || true
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(10 20 50 100 1000)
+out=${TABLE1_OUT:-$root/out/table1}
+
+for model in fashion-mnist-ddpm fashion-mnist-flow; do
+  for s in "${steps[@]}"; do
+    for eta in 0 1; do
+      dir="$out/$model/S$s-eta$eta"
+      if [ ! -f "$dir/_ddim_eval.json" ]; then
+        "$root/jobs/ddim" sample --model "$model" --output "$dir" --count "$count" --all-classes --steps "$s" \
+          --eta "$eta" --batch-size 50 --overwrite >&2
+        "$root/jobs/ddim" evaluate --input "$dir" >&2
+      fi
+    done
+  done
+done
+
+python3 - "$out" "${steps[@]}" <<'PY'
+import json, sys
+out, steps = sys.argv[1], sys.argv[2:]
+for model in ("fashion-mnist-ddpm", "fashion-mnist-flow"):
+    print("\n%s: class accuracy / FID (N = %s)\n" % (model, json.load(open("%s/%s/S%s-eta0/_ddim_eval.json" % (out, model, steps[0])))["images"]))
+    print("| eta | " + " | ".join("S = %s" % s for s in steps) + " |")
+    print("|---|" + "---|" * len(steps))
+    for eta in ("0", "1"):
+        cells = []
+        for s in steps:
+            r = json.load(open("%s/%s/S%s-eta%s/_ddim_eval.json" % (out, model, s, eta)))
+            cells.append("%.3f / %.2f" % (r["class_accuracy"], r["fid"]))
+        print("| %s | %s |" % (eta, " | ".join(cells)))
+PY

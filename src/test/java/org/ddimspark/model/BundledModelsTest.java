@@ -1,0 +1,79 @@
+package org.ddimspark.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.ddimspark.image.PngCodec;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.sampling.BatchResult;
+import org.ddimspark.sampling.DdimSampler;
+import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.testing.Models;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The trained Fashion-MNIST models that ship in the jar. */
+class BundledModelsTest {
+
+    @Test
+    void aDirectoryResolvesToItselfAndAnUnknownNameIsAnError() {
+        Path dir = Models.dir("gaussian-eps");
+        assertEquals(dir, BundledModels.resolve(dir.toString()));
+        assertEquals("--model no-such-model: no such directory, and not a bundled model (fashion-mnist-ddpm, fashion-mnist-flow)",
+                assertThrows(InvalidModelException.class, () -> BundledModels.resolve("no-such-model")).getMessage());
+        assertThrows(InvalidModelException.class, () -> BundledModels.resolve("../models/fashion-mnist-ddpm"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fashion-mnist-ddpm", "fashion-mnist-flow"})
+    void loadsByNameChecksAndDrawsImagesThatAreNotBlank(String name) throws IOException {
+        Path dir = BundledModels.resolve(name);
+        assertEquals(dir, BundledModels.resolve(name), "extracted once");
+        ModelCard card = ModelCard.load(dir);
+        assertTrue(dir.getFileName().toString().startsWith(name + "-" + card.sha256().substring(0, 16)));
+        assertEquals(name, card.name());
+        assertEquals(10, card.numClasses());
+        assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                "Bag", "Ankle boot"), card.classNames());
+        assertEquals(name.endsWith("flow") ? PredictionType.FLOW_VELOCITY : PredictionType.EPSILON, card.prediction());
+        assertTrue(Files.size(dir.resolve(ModelCard.MODEL_FILE)) < 8 << 20, "at most 8 MB");
+        try (TorchScriptModel model = TorchScriptModel.load(dir); Denoiser denoiser = model.newDenoiser()) {
+            assertTrue(model.check().startsWith("forward of [2, 1, 28, 28] at "));
+            long[] seeds = {0, 1, 2, 3};
+            int[] classes = {1, 5, 7, 8}; // trouser, sandal, sneaker, bag
+            float[] latents = new float[4 * card.sampleSize()];
+            for (int r = 0; r < 4; r++) {
+                SeededNoise.fill(seeds[r], SeededNoise.LATENT_STREAM, latents, r * card.sampleSize(), card.sampleSize());
+            }
+            BatchResult result = new DdimSampler(denoiser, SamplerOptions.builder().setSteps(10).build())
+                    .sample(latents, seeds, classes);
+            for (int r = 0; r < 4; r++) {
+                assertEquals(null, result.errors()[r]);
+                BufferedImage image = PngCodec.decode(PngCodec.encode(result.samples(), r * card.sampleSize(),
+                        card.sampleShape(), card.valueRange()));
+                double sum = 0;
+                double sum2 = 0;
+                int n = 28 * 28;
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        int p = image.getRaster().getSample(x, y, 0);
+                        sum += p;
+                        sum2 += p * p;
+                    }
+                }
+                double mean = sum / n;
+                double sd = Math.sqrt(sum2 / n - mean * mean);
+                // a garment on a dark background: neither blank nor constant nor noise around mid-gray
+                assertTrue(sd > 40, name + " class " + classes[r] + ": pixel sd " + sd);
+                assertTrue(mean > 10 && mean < 200, name + " class " + classes[r] + ": pixel mean " + mean);
+            }
+        }
+    }
+}
