@@ -1,12 +1,9 @@
 package org.ddimspark.evaluation;
 
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import com.google.gson.JsonObject;
@@ -19,9 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.ddimspark.model.BundledModels;
-import org.ddimspark.model.EngineSettings;
 import org.ddimspark.model.InvalidModelException;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.model.TorchScriptModel;
 
 /**
  * An image classifier directory: {@code model.pt}, TorchScript {@code forward(x [B, C, H, W]) -> (logits
@@ -90,20 +87,7 @@ public final class ImageClassifier implements AutoCloseable {
             }
             throw new InvalidModelException("invalid classifier in " + dir + ": " + e.getMessage(), e);
         }
-        EngineSettings.applyDefaults();
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optEngine("PyTorch")
-                .optModelPath(dir)
-                .optModelName("model")
-                .optOption("mapLocation", "true")
-                .build();
-        try {
-            return new ImageClassifier(card, reference, criteria.loadModel());
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
-            throw new InvalidModelException("cannot load the classifier " + dir.resolve(ModelCard.MODEL_FILE) + ": "
-                    + e.getMessage(), e);
-        }
+        return new ImageClassifier(card, reference, TorchScriptModel.loadTorchScript(dir));
     }
 
     /** Returns the classifier's name. */

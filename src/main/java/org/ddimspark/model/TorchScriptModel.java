@@ -36,6 +36,18 @@ public final class TorchScriptModel implements AutoCloseable {
      */
     public static TorchScriptModel load(Path dir) {
         ModelCard card = ModelCard.load(dir);
+        return new TorchScriptModel(card, loadTorchScript(dir));
+    }
+
+    /**
+     * Loads {@code model.pt} of a directory on the PyTorch engine, NDList in and out, with the engine
+     * settings of {@link EngineSettings}.
+     *
+     * @param dir the directory
+     * @return the native model; close it
+     * @throws InvalidModelException when the file is not loadable TorchScript
+     */
+    public static ZooModel<NDList, NDList> loadTorchScript(Path dir) {
         EngineSettings.applyDefaults();
         if (!EngineSettings.oneDnnLimited()) {
             LoggerFactory.getLogger(TorchScriptModel.class).warn("{} is not set in this JVM's environment: on CPUs"
@@ -50,7 +62,7 @@ public final class TorchScriptModel implements AutoCloseable {
                 .optOption("mapLocation", "true")
                 .build();
         try {
-            return new TorchScriptModel(card, criteria.loadModel());
+            return criteria.loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new InvalidModelException("cannot load " + dir.resolve(ModelCard.MODEL_FILE) + " as TorchScript: "
                     + e.getMessage(), e);
