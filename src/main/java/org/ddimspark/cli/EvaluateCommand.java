@@ -3,7 +3,6 @@ package org.ddimspark.cli;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.evaluation.EvaluationReport;
-import org.ddimspark.evaluation.ImageClassifier;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.spark.EvaluateJob;
 import picocli.CommandLine.Command;
@@ -38,10 +37,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         }
-        // load (and check) the classifier before Spark starts
-        try (ImageClassifier checked = ImageClassifier.load(classifier)) {
-            checked.name();
-        }
+        EvaluateJob.loadClassifier(classifier);
         SparkSession session = spark.start("ddim-spark evaluate");
         try {
             System.out.println(EvaluateJob.run(session, input, classifier, batchSize, report).summary());

@@ -29,11 +29,6 @@ public final class BundledModels {
 
     private BundledModels() {}
 
-    /** Returns the names of the bundled denoising models. */
-    public static List<String> names() {
-        return SAMPLERS;
-    }
-
     /**
      * Returns the local directory of a model argument.
      *

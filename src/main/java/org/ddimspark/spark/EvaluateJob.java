@@ -41,6 +41,17 @@ public final class EvaluateJob {
     private EvaluateJob() {}
 
     /**
+     * Loads a classifier into this JVM's shared classifiers, so that a bad one fails before Spark starts and
+     * local executors find it loaded.
+     *
+     * @param classifier a classifier directory or bundled name
+     * @return the classifier's name
+     */
+    public static String loadClassifier(String classifier) {
+        return SharedClassifiers.get(classifier).name();
+    }
+
+    /**
      * Runs the evaluation.
      *
      * @param spark the session

@@ -21,6 +21,7 @@ import org.ddimspark.schedule.Spacing;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
 import org.ddimspark.testing.ReferenceDdim;
+import org.ddimspark.testing.RelativeError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,13 +58,8 @@ class TorchScriptDenoiserTest {
                     .optGuidance(card.isConditional() ? 1.7 : Double.NaN).build();
             BatchResult viaDjl = new DdimSampler(denoiser, options).sample(latents, seeds, classes);
             BatchResult viaJava = new DdimSampler(exact, options).sample(latents, seeds, classes);
-            double maxDiff = 0;
-            double maxRef = 0;
-            for (int i = 0; i < latents.length; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(viaDjl.samples()[i] - viaJava.samples()[i]));
-                maxRef = Math.max(maxRef, Math.abs(viaJava.samples()[i]));
-            }
-            assertTrue(maxDiff / maxRef < 1e-5, name + ": relative difference " + maxDiff / maxRef);
+            double error = RelativeError.of(viaDjl.samples(), viaJava.samples());
+            assertTrue(error < 1e-5, name + ": relative difference " + error);
         }
     }
 
@@ -119,13 +115,8 @@ class TorchScriptDenoiserTest {
                 expected = ReferenceDdim.sampleFlow(exact, times, xT, seed, 0.0, 1,
                         card.numClasses(), guidance);
             }
-            double maxDiff = 0;
-            double maxRef = 0;
-            for (int i = 0; i < size; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-                maxRef = Math.max(maxRef, Math.abs(expected[i]));
-            }
-            assertTrue(maxDiff / maxRef < 1e-5, name + " " + spacing + ": relative error " + maxDiff / maxRef);
+            double error = RelativeError.of(actual, 0, expected);
+            assertTrue(error < 1e-5, name + " " + spacing + ": relative error " + error);
         }
     }
 

@@ -2,7 +2,6 @@ package org.ddimspark.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +18,7 @@ import org.ddimspark.schedule.Spacing;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
 import org.ddimspark.testing.ReferenceDdim;
+import org.ddimspark.testing.RelativeError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,7 +81,7 @@ class DdimSamplerTest {
             double[] expected = ReferenceDdim.sampleDiffusion(model, prediction, ab, descending, row(latents, r),
                     SEEDS[r], eta, conditional ? classes[r] : 0, conditional ? CLASSES : 0,
                     conditional ? guidance : 1.0);
-            worst = Math.max(worst, relativeError(result.samples(), r, expected));
+            worst = Math.max(worst, RelativeError.of(result.samples(), r * expected.length, expected));
         }
         record(spacing.id() + " / " + prediction, worst);
         assertTrue(worst < 1e-5, "relative error " + worst);
@@ -124,7 +124,7 @@ class DdimSamplerTest {
         for (int r = 0; r < SEEDS.length; r++) {
             double[] expected = ReferenceDdim.sampleFlow(model, times, row(latents, r), SEEDS[r], eta,
                     conditional ? classes[r] : 0, conditional ? CLASSES : 0, conditional ? guidance : 1.0);
-            worst = Math.max(worst, relativeError(result.samples(), r, expected));
+            worst = Math.max(worst, RelativeError.of(result.samples(), r * expected.length, expected));
         }
         record("uniform / flow_velocity", worst);
         assertTrue(worst < 1e-5, "relative error " + worst);
@@ -415,17 +415,5 @@ class DdimSamplerTest {
     private static float[] row32(float[] latents, int r) {
         int size = latents.length / SEEDS.length;
         return java.util.Arrays.copyOfRange(latents, r * size, (r + 1) * size);
-    }
-
-    /** max |actual - expected| / max |expected| over one request. */
-    private static double relativeError(float[] actual, int r, double[] expected) {
-        double maxDiff = 0;
-        double maxRef = 0;
-        for (int i = 0; i < expected.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(actual[r * expected.length + i] - expected[i]));
-            maxRef = Math.max(maxRef, Math.abs(expected[i]));
-        }
-        assertNotNull(actual);
-        return maxDiff / maxRef;
     }
 }

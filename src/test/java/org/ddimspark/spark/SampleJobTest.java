@@ -23,6 +23,7 @@ import org.ddimspark.sampling.DdimSampler;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
+import org.ddimspark.testing.RelativeError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,13 +154,8 @@ class SampleJobTest {
             long seed = r.getAs("seed");
             float[] expected = reference.sample(SeededNoise.latent(seed, size), new long[] {seed}, new int[] {2}).samples();
             float[] actual = floats(r, "sample");
-            double maxDiff = 0;
-            double maxRef = 0;
-            for (int i = 0; i < size; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-                maxRef = Math.max(maxRef, Math.abs(expected[i]));
-            }
-            assertTrue(maxDiff / maxRef < 1e-5, "TorchScript vs Java closed form: " + maxDiff / maxRef);
+            double error = RelativeError.of(actual, expected);
+            assertTrue(error < 1e-5, "TorchScript vs Java closed form: " + error);
             byte[] png = PngCodec.encode(actual, 0, card.sampleShape(), card.valueRange());
             assertArrayEquals(png, imageBytes(r));
         }
