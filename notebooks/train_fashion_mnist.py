@@ -7,7 +7,7 @@
 --kind flow: rectified flow x_t = (1 - t) x0 + t noise, velocity v = noise - x0, t logit-normal (as SD3).
 Both: the UNet of unet.py on 28x28 images in [-1, 1], class-conditional with the null class 10 for
 classifier-free guidance (labels dropped with probability --label-dropout), Adam with warm-up and gradient
-clipping, EMA weights (exported), fixed seeds. The network gets t as a float: the timestep index for ddpm,
+clipping, an optional cosine decay of the learning rate (--lr-decay), EMA weights (exported), fixed seeds. The network gets t as a float: the timestep index for ddpm,
 t * 1000 for flow (timestep_input 'index').
 
 Writes OUT/model.pt (TorchScript of the EMA weights), OUT/model.json (the card, with provenance) and
@@ -17,6 +17,7 @@ same way, so an interrupted run still leaves a usable model.
 import argparse
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -52,6 +53,16 @@ def export(model, card, out):
         f.write("\n")
 
 
+def learning_rate(args, step):
+    """Linear warm-up to --lr, then constant or a cosine decay that reaches zero at --steps."""
+    if step <= args.warmup:
+        return args.lr * step / args.warmup
+    if args.lr_decay == "none":
+        return args.lr
+    progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+    return args.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--kind", choices=["ddpm", "flow"], required=True)
@@ -60,6 +71,8 @@ def main():
     p.add_argument("--batch-size", type=int, default=96)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--lr-decay", choices=["none", "cosine"], default="none",
+                   help="after warm-up: constant lr, or cosine decay to zero at --steps")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--label-dropout", type=float, default=0.1)
     p.add_argument("--base", type=int, default=24)
@@ -124,7 +137,7 @@ def main():
             t_in = t * 1000.0
         loss = torch.nn.functional.mse_loss(model(xt, t_in, y), target)
         for group in optimizer.param_groups:
-            group["lr"] = args.lr * min(1.0, step / args.warmup)
+            group["lr"] = learning_rate(args, step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -147,6 +160,7 @@ def main():
                 "network": "UNet base %d, channel multipliers %s, attention at 7x7, %.2fM parameters"
                            % (args.base, list(mults), sum(q.numel() for q in model.parameters()) / 1e6),
                 "steps": step, "planned_steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
+                "lr_decay": args.lr_decay,
                 "ema": args.ema, "label_dropout": args.label_dropout, "seed": args.seed,
                 "final_loss": round(running, 5), "seconds": round(time.time() - started),
                 "threads": args.threads, "torch": torch.__version__,
