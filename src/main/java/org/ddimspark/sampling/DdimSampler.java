@@ -16,7 +16,7 @@ import org.ddimspark.schedule.NoiseLevel;
  */
 public final class DdimSampler {
 
-    private final Denoiser denoiser;
+    private final GuidedPrediction prediction;
     private final ModelCard card;
     private final SamplerOptions options;
     private final NoiseLevel[] levels;
@@ -29,7 +29,7 @@ public final class DdimSampler {
      * @param options how to sample; checked against the model's card
      */
     public DdimSampler(Denoiser denoiser, SamplerOptions options) {
-        this.denoiser = denoiser;
+        this.prediction = new GuidedPrediction(denoiser);
         this.card = denoiser.card();
         this.options = options;
         this.levels = options.levels(card);
@@ -54,32 +54,29 @@ public final class DdimSampler {
         if (latents.length != batch * sampleSize) {
             throw new IllegalArgumentException("expected " + batch + " x " + sampleSize + " latent values, got " + latents.length);
         }
-        if (classes != null && classes.length != batch) {
-            throw new IllegalArgumentException("expected " + batch + " classes, got " + classes.length);
-        }
         float[] x = latents.clone();
         String[] errors = new String[batch];
-        long[] labels = labels(classes, batch);
+        long[] labels = prediction.labels(classes, batch);
         double guidance = options.guidanceFor(card, classes != null);
         int steps = levels.length - 1;
-        PredictionType prediction = card.prediction();
+        PredictionType type = card.prediction();
         double[] pair = new double[2];
         double[] x0 = new double[sampleSize];
         double[] noise = new double[sampleSize];
         for (int k = 0; k < steps; k++) {
             NoiseLevel from = levels[k];
             NoiseLevel to = levels[k + 1];
-            double[] out = guidedForward(x, from, labels, guidance, batch);
+            double[] out = prediction.at(x, from, labels, guidance, batch);
             double sigma = DdimStep.sigma(options.eta(), from, to);
             double noiseCoefficient = DdimStep.noiseCoefficient(to, sigma);
             int stream = SeededNoise.stepStream(k);
             for (int r = 0; r < batch; r++) {
                 int base = r * sampleSize;
-                if (errors[r] == null && !allFinite(out, base, sampleSize)) {
+                if (errors[r] == null && !GuidedPrediction.allFinite(out, base, sampleSize)) {
                     errors[r] = "model output is not finite at step " + (k + 1) + " of " + steps + " (" + from.label() + ")";
                 }
                 for (int i = 0; i < sampleSize; i++) {
-                    prediction.toCleanAndNoise(out[base + i], x[base + i], from.a(), from.b(), pair);
+                    type.toCleanAndNoise(out[base + i], x[base + i], from.a(), from.b(), pair);
                     x0[i] = pair[0];
                     noise[i] = pair[1];
                 }
@@ -91,63 +88,11 @@ public final class DdimSampler {
             }
         }
         for (int r = 0; r < batch; r++) {
-            if (errors[r] == null && !allFinite(x, r * sampleSize, sampleSize)) {
+            if (errors[r] == null && !GuidedPrediction.allFinite(x, r * sampleSize, sampleSize)) {
                 errors[r] = "sample is not finite after " + steps + " steps";
             }
         }
         return new BatchResult(x, errors);
-    }
-
-    /** Evaluates the network at one level, combining conditional and unconditional halves when guided. */
-    private double[] guidedForward(float[] x, NoiseLevel level, long[] labels, double guidance, int batch) {
-        boolean guided = labels != null && guidance != 1.0;
-        int rows = guided ? 2 * batch : batch;
-        float[] t = new float[rows];
-        Arrays.fill(t, (float) level.modelTime());
-        float[] input = x;
-        long[] y = labels;
-        if (guided) {
-            input = Arrays.copyOf(x, 2 * x.length);
-            System.arraycopy(x, 0, input, x.length, x.length);
-            y = Arrays.copyOf(labels, 2 * batch);
-            Arrays.fill(y, batch, 2 * batch, card.numClasses());
-        }
-        float[] raw = denoiser.forward(input, t, y, rows);
-        if (raw.length != rows * sampleSize) {
-            throw new IllegalStateException("model '" + card.name() + "' returned " + raw.length + " values for "
-                    + rows + " x " + sampleSize + " inputs: its output shape does not match sample_shape");
-        }
-        double[] out = new double[x.length];
-        if (guided) {
-            for (int i = 0; i < x.length; i++) {
-                double conditional = raw[i];
-                double unconditional = raw[x.length + i];
-                out[i] = unconditional + guidance * (conditional - unconditional);
-            }
-        } else {
-            for (int i = 0; i < x.length; i++) {
-                out[i] = raw[i];
-            }
-        }
-        return out;
-    }
-
-    private long[] labels(int[] classes, int batch) {
-        if (!card.isConditional()) {
-            if (classes != null) {
-                throw new IllegalArgumentException("model '" + card.name() + "' is unconditional: it takes no class");
-            }
-            return null;
-        }
-        long[] y = new long[batch];
-        for (int r = 0; r < batch; r++) {
-            int c = classes == null ? card.numClasses() : classes[r];
-            if (c < 0 || c > card.numClasses()) {
-                throw new IllegalArgumentException("class " + c + " is outside 0.." + (card.numClasses() - 1));
-            }
-            y[r] = c;
-        }
-        return y;
     }
 
     /** Clips or dynamically thresholds one request's x0 in place, as the options say. */
@@ -181,23 +126,5 @@ public final class DdimSampler {
         int lower = (int) Math.floor(position);
         int upper = Math.min(lower + 1, sorted.length - 1);
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
-    }
-
-    private static boolean allFinite(float[] values, int offset, int count) {
-        for (int i = offset; i < offset + count; i++) {
-            if (!Float.isFinite(values[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean allFinite(double[] values, int offset, int count) {
-        for (int i = offset; i < offset + count; i++) {
-            if (!Double.isFinite(values[i])) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -112,6 +112,54 @@ public final class ReferenceDdim {
         return x;
     }
 
+    /**
+     * DDIM inversion of one request on a variance-preserving model, in double: from the clean x0 up the
+     * timesteps, each step asking the model for its noise at the noisier target t on the current x_s.
+     *
+     * @param timesteps the visited timesteps, ascending
+     */
+    public static double[] invertDiffusion(GaussianDenoiser model, String prediction, double[] ab, int[] timesteps,
+            double[] x0, int y, int nullRow, double guidance) {
+        double[] x = x0.clone();
+        double abS = 1.0;
+        for (int t : timesteps) {
+            double abT = ab[t];
+            double sqrtAb = Math.sqrt(abT);
+            double sqrtOneMinus = Math.sqrt(1 - abT);
+            for (int i = 0; i < x.length; i++) {
+                double out = guided(model, prediction, x[i], i, y, nullRow, guidance, sqrtAb, sqrtOneMinus);
+                double eps;
+                switch (prediction) {
+                    case "epsilon": eps = out; break;
+                    case "sample": eps = (x[i] - sqrtAb * out) / sqrtOneMinus; break;
+                    default: eps = sqrtAb * out + sqrtOneMinus * x[i]; break; // v_prediction
+                }
+                double clean = (x[i] - Math.sqrt(1 - abS) * eps) / Math.sqrt(abS);
+                x[i] = sqrtAb * clean + sqrtOneMinus * eps;
+            }
+            abS = abT;
+        }
+        return x;
+    }
+
+    /**
+     * Flow inversion of one request: forward Euler steps x_t = x_s + (t - s) v(x_s, s).
+     *
+     * @param times the visited times, ascending from 0 to 1
+     */
+    public static double[] invertFlow(GaussianDenoiser model, double[] times, double[] x0, int y, int nullRow,
+            double guidance) {
+        double[] x = x0.clone();
+        for (int k = 0; k + 1 < times.length; k++) {
+            double s = times[k];
+            double t = times[k + 1];
+            for (int i = 0; i < x.length; i++) {
+                x[i] += (t - s) * guided(model, "flow_velocity", x[i], i, y, nullRow, guidance, 1 - s, s);
+            }
+        }
+        return x;
+    }
+
     private static double guided(GaussianDenoiser model, String prediction, double x, int i, int y, int nullRow,
             double guidance, double a, double b) {
         int row = y < 0 ? nullRow : y;
