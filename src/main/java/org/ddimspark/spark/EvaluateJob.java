@@ -23,6 +23,8 @@ import org.apache.spark.sql.types.StructType;
 import org.ddimspark.evaluation.EvaluationReport;
 import org.ddimspark.evaluation.FeatureStatistics;
 import org.ddimspark.evaluation.ImageClassifier;
+import org.ddimspark.image.BadImageException;
+import org.ddimspark.image.ImageFit;
 import org.ddimspark.image.ModelSpace;
 import org.ddimspark.image.PngCodec;
 
@@ -125,7 +127,7 @@ public final class EvaluateJob {
         }
 
         @Override
-        public Iterator<Row> call(Iterator<Row> rows) throws IOException {
+        public Iterator<Row> call(Iterator<Row> rows) throws IOException, BadImageException {
             ImageClassifier model = SharedClassifiers.get(classifier);
             int[] shape = model.inputShape();
             int size = shape[0] * shape[1] * shape[2];
@@ -134,7 +136,8 @@ public final class EvaluateJob {
             float[] batch = new float[batchSize * size];
             while (rows.hasNext()) {
                 Row r = rows.next();
-                ModelSpace.fromImage(PngCodec.decode(r.getAs(1)), shape, model.valueRange(), batch, labels.size() * size);
+                ModelSpace.fromImage(PngCodec.decode(r.getAs(1)), shape, model.valueRange(), ImageFit.ERROR, batch,
+                        labels.size() * size);
                 labels.add(r.isNullAt(0) ? null : r.getInt(0));
                 if (labels.size() == batchSize || !rows.hasNext()) {
                     ImageClassifier.Result result = model.classify(java.util.Arrays.copyOf(batch, labels.size() * size),
