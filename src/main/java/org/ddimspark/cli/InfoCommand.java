@@ -8,7 +8,7 @@ import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code ddim info}: print what a model card says and check the model with one forward pass. */
@@ -16,10 +16,8 @@ import picocli.CommandLine.Spec;
         description = "Print the model card and check the model with one forward pass.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
-            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-flow, "
-                    + "fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Mixin
+    ModelOption model;
 
     @Spec
     CommandSpec spec;
@@ -27,7 +25,7 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        Path dir = BundledModels.resolve(model);
+        Path dir = BundledModels.resolve(model.model);
         ModelCard card = ModelCard.load(dir);
         out.println("model       " + card.name());
         out.println("sha256      " + card.sha256() + " (model.pt)");

@@ -5,7 +5,6 @@ import org.apache.spark.sql.SparkSession;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
-import org.ddimspark.schedule.Spacing;
 import org.ddimspark.spark.ClassMode;
 import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
@@ -24,10 +23,8 @@ final class SampleCommand implements Callable<Integer> {
             description = "Where the Parquet data set goes (a path, hdfs:// or s3a://).")
     String output;
 
-    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
-            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-flow, "
-                    + "fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")
     long count;
@@ -35,18 +32,11 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed-start", paramLabel = "S", defaultValue = "0", description = "Seed of the first image; image i has seed S + i (default: ${DEFAULT-VALUE}).")
     long seedStart;
 
-    @Option(names = "--steps", paramLabel = "S", defaultValue = "50", description = "DDIM steps S (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Mixin
+    PathOptions path;
 
     @Option(names = "--eta", paramLabel = "ETA", defaultValue = "0", description = "0 = deterministic DDIM, 1 = DDPM (default: ${DEFAULT-VALUE}).")
     double eta;
-
-    @Option(names = "--spacing", paramLabel = "NAME", defaultValue = "uniform",
-            description = "Timestep spacing: uniform, quad, leading, trailing, linspace; flow models: uniform (default: ${DEFAULT-VALUE}).")
-    String spacing;
-
-    @Option(names = "--shift", paramLabel = "K", defaultValue = "1", description = "Flow models: time shift k, t -> k t / (1 + (k - 1) t) (default: ${DEFAULT-VALUE}).")
-    double shift;
 
     @Option(names = "--class", paramLabel = "C", description = "Class of every image (class-conditional models).")
     Integer classLabel;
@@ -107,18 +97,15 @@ final class SampleCommand implements Callable<Integer> {
         if (classLabel != null && allClasses) {
             throw new IllegalArgumentException("--class and --all-classes exclude each other");
         }
-        SamplerOptions sampler = SamplerOptions.builder()
-                .setSteps(steps)
+        SamplerOptions sampler = path.sampler()
                 .optEta(eta)
-                .optSpacing(Spacing.fromId(spacing))
-                .optShift(shift)
                 .optGuidance(guidance == null ? Double.NaN : guidance)
                 .optClipSample(clipSample)
                 .optDynamicThreshold(thresholdPercentile, thresholdMax)
                 .build();
         ClassMode classMode = allClasses ? ClassMode.all() : classLabel != null ? ClassMode.fixed(classLabel) : ClassMode.NONE;
         return SampleJobOptions.builder()
-                .setModel(model)
+                .setModel(model.model)
                 .setOutput(output)
                 .optCount(count)
                 .optSeedStart(seedStart)

@@ -36,10 +36,41 @@ public final class OutputSchema {
             .add("status", DataTypes.StringType, false)
             .add("error", DataTypes.StringType, true);
 
+    /**
+     * One row per input file of an inversion. {@code latent} is null when the file could not be used;
+     * {@code image} (the reconstruction as PNG), {@code reconstruction_mse} and {@code reconstruction_psnr}
+     * are null unless the job ran with {@code --reconstruct}. Beyond the contract's columns: {@code spacing},
+     * {@code sampler} and {@code reconstruction_psnr}.
+     */
+    public static final StructType INVERSION = new StructType()
+            .add("id", DataTypes.StringType, false)
+            .add("source", DataTypes.StringType, false)
+            .add("steps", DataTypes.IntegerType, false)
+            .add("spacing", DataTypes.StringType, false)
+            .add("sampler", DataTypes.StringType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("latent", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("latent_shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add("image", IMAGE, true)
+            .add("reconstruction_mse", DataTypes.DoubleType, true)
+            .add("reconstruction_psnr", DataTypes.DoubleType, true)
+            .add("status", DataTypes.StringType, false)
+            .add("error", DataTypes.StringType, true);
+
     /** The {@code status} of a row that succeeded. */
     public static final String OK = "ok";
     /** The {@code status} of a row that failed; {@code error} says why. */
     public static final String ERROR = "error";
 
     private OutputSchema() {}
+
+    /**
+     * Returns the file name of a row's PNG: its id, with {@code .png} added unless the id already ends so.
+     *
+     * @param id the row's id
+     * @return the file name, which may contain '/' when the id does
+     */
+    public static String pngName(String id) {
+        return id.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? id : id + ".png";
+    }
 }

@@ -20,12 +20,34 @@ import org.apache.hadoop.fs.Path;
  * @param settings every option of the job
  * @param rows the number of rows written
  * @param ok the rows with status ok
- * @param errors the error rows by reason
+ * @param errors the error rows by reason ({@link StatusCounts#reason})
+ * @param metrics what the job measured over its ok rows (for example the mean reconstruction error); may be empty
  * @param seconds the job's wall time
  * @param spark the Spark version and master
  */
 public record RunReport(String command, String model, Map<String, Object> settings, long rows, long ok,
-        Map<String, Long> errors, double seconds, Map<String, String> spark) {
+        Map<String, Long> errors, Map<String, Object> metrics, double seconds, Map<String, String> spark) {
+
+    /**
+     * Creates the report of a job from the counts of its output.
+     *
+     * @param command the job
+     * @param model the model's name and sha256
+     * @param settings every option of the job
+     * @param counts how its rows ended
+     * @param metrics what it measured
+     * @param started {@link System#nanoTime()} when it started
+     * @param session the Spark session it ran in
+     * @return the report
+     */
+    public static RunReport of(String command, String model, Map<String, Object> settings, StatusCounts counts,
+            Map<String, Object> metrics, long started, org.apache.spark.sql.SparkSession session) {
+        Map<String, String> spark = new LinkedHashMap<>();
+        spark.put("version", session.version());
+        spark.put("master", session.sparkContext().master());
+        return new RunReport(command, model, settings, counts.rows(), counts.ok(), counts.errors(), metrics,
+                (System.nanoTime() - started) / 1e9, spark);
+    }
 
     /** The report's file name inside the output directory. */
     public static final String FILE = "_ddim_run.json";
@@ -45,6 +67,9 @@ public record RunReport(String command, String model, Map<String, Object> settin
         json.put("ok", ok);
         json.put("error", errorCount());
         json.put("errors_by_reason", errors);
+        if (!metrics.isEmpty()) {
+            json.put("metrics", metrics);
+        }
         json.put("seconds", seconds);
         json.put("spark", spark);
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(json) + "\n";
@@ -67,8 +92,12 @@ public record RunReport(String command, String model, Map<String, Object> settin
 
     /** Returns a one-line summary for the console. */
     public String summary(String output) {
-        return String.format("%s: wrote %d rows (%d ok, %d error) to %s in %.1f s", command, rows, ok, errorCount(),
-                output, seconds);
+        StringBuilder line = new StringBuilder(String.format("%s: wrote %d rows (%d ok, %d error) to %s in %.1f s",
+                command, rows, ok, errorCount(), output, seconds));
+        errors.forEach((reason, n) -> line.append(System.lineSeparator()).append("  ").append(n).append(" x ")
+                .append(reason));
+        metrics.forEach((name, value) -> line.append(System.lineSeparator()).append(name).append(": ").append(value));
+        return line.toString();
     }
 
     /**

@@ -9,7 +9,6 @@ import java.util.List;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -51,18 +50,7 @@ public final class SampleJob {
                 .mapPartitions(new SamplePartition(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
         rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
 
-        Map<String, Long> errors = new TreeMap<>();
-        long ok = 0;
-        long total = 0;
-        for (Row r : spark.read().parquet(options.output()).groupBy("status", "error").count().collectAsList()) {
-            long n = r.getLong(2);
-            total += n;
-            if (OutputSchema.OK.equals(r.getString(0))) {
-                ok += n;
-            } else {
-                errors.merge(r.isNullAt(1) ? "unknown" : r.getString(1), n, Long::sum);
-            }
-        }
+        StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("count", options.count());
         settings.put("seed_start", options.seedStart());
@@ -74,13 +62,9 @@ public final class SampleJob {
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
         settings.put("save_sample", options.saveSample());
-        Map<String, String> sparkInfo = new LinkedHashMap<>();
-        sparkInfo.put("version", spark.version());
-        sparkInfo.put("master", spark.sparkContext().master());
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         writeContactSheet(spark, options, card, hadoop);
-        RunReport report = new RunReport("sample", card.reference(), settings, total, ok, errors,
-                (System.nanoTime() - started) / 1e9, sparkInfo);
+        RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), started, spark);
         try {
             report.write(options.output(), hadoop);
         } catch (IOException e) {

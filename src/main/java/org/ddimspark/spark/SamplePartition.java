@@ -1,14 +1,8 @@
 package org.ddimspark.spark;
 
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.TaskCompletionListener;
-import org.ddimspark.model.TorchScriptDenoiser;
 
 /**
  * The work of one partition of a sample job: request indices in, rows out, {@code batch-size} requests
@@ -29,35 +23,13 @@ final class SamplePartition implements MapPartitionsFunction<Long, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Long> indices) {
-        TorchScriptDenoiser denoiser = SharedModels.get(options.model(), sha256).newDenoiser();
-        TaskContext task = TaskContext.get();
-        if (task != null) {
-            task.addTaskCompletionListener((TaskCompletionListener) context -> denoiser.close());
-        }
-        SampleRows rows = new SampleRows(options, denoiser);
-        return new Iterator<>() {
-            private final ArrayDeque<Row> ready = new ArrayDeque<>();
-
-            @Override
-            public boolean hasNext() {
-                if (ready.isEmpty() && indices.hasNext()) {
-                    long[] batch = new long[options.batchSize()];
-                    int n = 0;
-                    while (n < batch.length && indices.hasNext()) {
-                        batch[n++] = indices.next();
-                    }
-                    ready.addAll(rows.run(Arrays.copyOf(batch, n)));
-                }
-                return !ready.isEmpty();
+        SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256));
+        return new BatchedRows<>(indices, options.batchSize(), batch -> {
+            long[] requests = new long[batch.size()];
+            for (int i = 0; i < requests.length; i++) {
+                requests[i] = batch.get(i);
             }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return ready.poll();
-            }
-        };
+            return rows.run(requests);
+        });
     }
 }

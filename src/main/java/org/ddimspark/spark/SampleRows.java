@@ -61,7 +61,7 @@ final class SampleRows {
             float[] latent = java.util.Arrays.copyOfRange(latents, r * size, (r + 1) * size);
             boolean ok = result.ok(r);
             Row image = ok ? RowFactory.create(PngCodec.encode(result.samples(), r * size, shape, card.valueRange()),
-                    id + ".png") : null;
+                    OutputSchema.pngName(id)) : null;
             float[] sample = options.saveSample()
                     ? java.util.Arrays.copyOfRange(result.samples(), r * size, (r + 1) * size) : null;
             rows.add(RowFactory.create(id, seeds[r], classLabel < 0 ? null : classLabel, options.sampler().steps(),

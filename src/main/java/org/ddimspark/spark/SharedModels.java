@@ -3,8 +3,11 @@ package org.ddimspark.spark;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.InvalidModelException;
+import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.model.TorchScriptModel;
 
 /**
@@ -39,6 +42,22 @@ public final class SharedModels {
                     + ", not " + sha256 + " as on the driver: the executors see another model.pt");
         }
         return model;
+    }
+
+    /**
+     * Returns a denoiser of the shared model for the current Spark task, closed when the task completes.
+     *
+     * @param dir the model directory, or a bundled model's name
+     * @param sha256 the sha256 the driver saw
+     * @return the task's denoiser
+     */
+    static TorchScriptDenoiser taskDenoiser(String dir, String sha256) {
+        TorchScriptDenoiser denoiser = get(dir, sha256).newDenoiser();
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) context -> denoiser.close());
+        }
+        return denoiser;
     }
 
     /**

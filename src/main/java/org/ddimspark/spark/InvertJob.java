@@ -1,0 +1,111 @@
+package org.ddimspark.spark;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.image.BadImageException;
+import org.ddimspark.model.ModelCard;
+
+/**
+ * The {@code invert} job: every file under the input folder or glob (Spark's binaryFile source, so any
+ * Hadoop file system), decoded, fitted and inverted to its DDIM latent in batches through the executor's
+ * shared model, optionally reconstructed and measured; one Parquet row per file, bad files as error rows;
+ * then the run report with the errors by reason and the mean reconstruction error.
+ */
+public final class InvertJob {
+
+    private InvertJob() {}
+
+    /**
+     * Runs the job.
+     *
+     * @param spark the session
+     * @param options the job's options, already validated against {@code card}
+     * @param card the model's card as the driver read it
+     * @return the run report, also written beside the Parquet files
+     */
+    public static RunReport run(SparkSession spark, InvertJobOptions options, ModelCard card) {
+        long started = System.nanoTime();
+        String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
+        Dataset<Row> files = spark.read().format("binaryFile")
+                .option("recursiveFileLookup", "true")
+                .load(options.input())
+                .select("path", "content");
+        if (options.partitions() > 0) {
+            files = files.repartition(options.partitions());
+        }
+        Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256()),
+                Encoders.row(OutputSchema.INVERSION));
+        List<Row> empty = new ArrayList<>();
+        try {
+            for (String path : InputFiles.empty(options.input(), spark.sparkContext().hadoopConfiguration())) {
+                empty.add(InvertRows.failed(options, card, root, path, BadImageException.EMPTY));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + options.input(), e);
+        }
+        if (!empty.isEmpty()) {
+            rows = rows.union(spark.createDataFrame(empty, OutputSchema.INVERSION));
+        }
+        rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+
+        Dataset<Row> written = spark.read().parquet(options.output());
+        StatusCounts counts = StatusCounts.of(written);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        if (options.reconstruct() && counts.ok() > 0) {
+            Row means = written.where(col("status").equalTo(OutputSchema.OK))
+                    .agg(avg("reconstruction_mse"), avg("reconstruction_psnr")).first();
+            metrics.put("mean_reconstruction_mse", means.getDouble(0));
+            metrics.put("mean_reconstruction_psnr", means.getDouble(1));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("input", options.input());
+        settings.put("sampler", options.sampler().resolve(card, false).toString());
+        settings.put("fit", options.fit().id());
+        settings.put("max_pixels", options.maxPixels());
+        settings.put("reconstruct", options.reconstruct());
+        settings.put("batch_size", options.batchSize());
+        settings.put("partitions", options.partitions());
+        RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, started, spark);
+        try {
+            report.write(options.output(), spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
+        }
+        return report;
+    }
+
+    /** The work of one partition: files in, inversion rows out, batch by batch. */
+    private static final class Partition implements MapPartitionsFunction<Row, Row> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final InvertJobOptions options;
+        private final String root;
+        private final String sha256;
+
+        Partition(InvertJobOptions options, String root, String sha256) {
+            this.options = options;
+            this.root = root;
+            this.sha256 = sha256;
+        }
+
+        @Override
+        public java.util.Iterator<Row> call(java.util.Iterator<Row> files) {
+            InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256));
+            return new BatchedRows<>(files, options.batchSize(), rows::run);
+        }
+    }
+}

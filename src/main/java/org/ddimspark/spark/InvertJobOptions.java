@@ -1,0 +1,215 @@
+package org.ddimspark.spark;
+
+import java.io.Serializable;
+import java.util.Objects;
+import org.ddimspark.image.ImageDecoder;
+import org.ddimspark.image.ImageFit;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.SamplerOptions;
+
+/** The options of an {@code invert} job; build them with {@link #builder()}. */
+public final class InvertJobOptions implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String model;
+    private final String input;
+    private final String output;
+    private final SamplerOptions sampler;
+    private final ImageFit fit;
+    private final long maxPixels;
+    private final boolean reconstruct;
+    private final int batchSize;
+    private final int partitions;
+    private final boolean overwrite;
+
+    private InvertJobOptions(Builder b) {
+        this.model = b.model;
+        this.input = b.input;
+        this.output = b.output;
+        this.sampler = b.sampler;
+        this.fit = b.fit;
+        this.maxPixels = b.maxPixels;
+        this.reconstruct = b.reconstruct;
+        this.batchSize = b.batchSize;
+        this.partitions = b.partitions;
+        this.overwrite = b.overwrite;
+    }
+
+    /** Returns a builder with the defaults of the command line. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The model directory or bundled model name. */
+    public String model() {
+        return model;
+    }
+
+    /** The folder or glob of input images. */
+    public String input() {
+        return input;
+    }
+
+    /** Where the Parquet data set goes. */
+    public String output() {
+        return output;
+    }
+
+    /** The path to invert (steps, spacing, shift); eta is 0 and there is no guidance. */
+    public SamplerOptions sampler() {
+        return sampler;
+    }
+
+    /** How images of another size are fitted. */
+    public ImageFit fit() {
+        return fit;
+    }
+
+    /** The most pixels an input may announce. */
+    public long maxPixels() {
+        return maxPixels;
+    }
+
+    /** Whether each latent is decoded back and compared with its input. */
+    public boolean reconstruct() {
+        return reconstruct;
+    }
+
+    /** Images per model forward. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Spark partitions, or 0 for as the input's files fall. */
+    public int partitions() {
+        return partitions;
+    }
+
+    /** Whether an existing output is replaced. */
+    public boolean overwrite() {
+        return overwrite;
+    }
+
+    /**
+     * Checks these options against a model before any Spark work.
+     *
+     * @param card the model's card
+     * @throws IllegalArgumentException with a one-line reason
+     */
+    public void validate(ModelCard card) {
+        int channels = card.sampleShape()[0];
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("invert takes images into models of 1 or 3 channels; '" + card.name()
+                    + "' has " + channels);
+        }
+        sampler.validate(card, false);
+    }
+
+    /** Builds {@link InvertJobOptions}. */
+    public static final class Builder {
+        private String model;
+        private String input;
+        private String output;
+        private SamplerOptions sampler = SamplerOptions.builder().build();
+        private ImageFit fit = ImageFit.CENTER_CROP;
+        private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
+        private boolean reconstruct;
+        private int batchSize = 16;
+        private int partitions;
+        private boolean overwrite;
+
+        private Builder() {}
+
+        /** Sets the model directory or bundled model name. */
+        public Builder setModel(String model) {
+            this.model = model;
+            return this;
+        }
+
+        /** Sets the folder or glob of input images. */
+        public Builder setInput(String input) {
+            this.input = input;
+            return this;
+        }
+
+        /** Sets where the Parquet data set goes. */
+        public Builder setOutput(String output) {
+            this.output = output;
+            return this;
+        }
+
+        /** Sets the path to invert; its eta must be 0. */
+        public Builder optSampler(SamplerOptions sampler) {
+            this.sampler = Objects.requireNonNull(sampler, "sampler");
+            return this;
+        }
+
+        /** Sets how images of another size are fitted (default center-crop). */
+        public Builder optFit(ImageFit fit) {
+            this.fit = Objects.requireNonNull(fit, "fit");
+            return this;
+        }
+
+        /** Sets the most pixels an input may announce (default 2^24). */
+        public Builder optMaxPixels(long maxPixels) {
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /** Sets whether each latent is decoded back and compared with its input. */
+        public Builder optReconstruct(boolean reconstruct) {
+            this.reconstruct = reconstruct;
+            return this;
+        }
+
+        /** Sets the images per model forward (default 16). */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Sets the number of Spark partitions (default 0: as the input's files fall). */
+        public Builder optPartitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        /** Sets whether an existing output is replaced. */
+        public Builder optOverwrite(boolean overwrite) {
+            this.overwrite = overwrite;
+            return this;
+        }
+
+        /**
+         * Builds the options.
+         *
+         * @return the options
+         * @throws IllegalArgumentException with a one-line reason for a missing or bad value
+         */
+        public InvertJobOptions build() {
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("--model is required");
+            }
+            if (input == null || input.isBlank()) {
+                throw new IllegalArgumentException("--input is required");
+            }
+            if (output == null || output.isBlank()) {
+                throw new IllegalArgumentException("--output is required");
+            }
+            if (sampler.eta() != 0.0) {
+                throw new IllegalArgumentException("inversion is deterministic: eta must be 0, got " + sampler.eta());
+            }
+            if (maxPixels < 1) {
+                throw new IllegalArgumentException("--max-pixels must be at least 1, got " + maxPixels);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+            }
+            if (partitions < 0) {
+                throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            }
+            return new InvertJobOptions(this);
+        }
+    }
+}

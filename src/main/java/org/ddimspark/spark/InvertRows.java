@@ -1,0 +1,143 @@
+package org.ddimspark.spark;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.ddimspark.image.BadImageException;
+import org.ddimspark.image.ImageDecoder;
+import org.ddimspark.image.ModelSpace;
+import org.ddimspark.image.PngCodec;
+import org.ddimspark.model.Denoiser;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.BatchResult;
+import org.ddimspark.sampling.DdimInverter;
+import org.ddimspark.sampling.DdimSampler;
+
+/**
+ * Turns a batch of input files into inversion rows: decode and fit each image into model space, invert the
+ * batch, and with {@code --reconstruct} sample each latent back and measure it against its input. A file
+ * that cannot be used becomes an error row at once; the rest of the batch is unaffected.
+ */
+final class InvertRows {
+
+    private final InvertJobOptions options;
+    private final String root;
+    private final ModelCard card;
+    private final ImageDecoder decoder;
+    private final DdimInverter inverter;
+    private final DdimSampler sampler;
+    private final int[] shape;
+    private final int size;
+    private final String settings;
+
+    InvertRows(InvertJobOptions options, String root, Denoiser denoiser) {
+        this.options = options;
+        this.root = root;
+        this.card = denoiser.card();
+        this.decoder = new ImageDecoder(options.maxPixels());
+        this.inverter = new DdimInverter(denoiser, options.sampler());
+        this.sampler = new DdimSampler(denoiser, options.sampler());
+        this.shape = card.sampleShape();
+        this.size = card.sampleSize();
+        this.settings = options.sampler().resolve(card, false).toString();
+    }
+
+    /**
+     * Inverts a batch of files.
+     *
+     * @param files rows of (path, content) from Spark's binaryFile source
+     * @return one row per file, in order
+     */
+    List<Row> run(List<Row> files) {
+        Row[] rows = new Row[files.size()];
+        float[] images = new float[files.size() * size];
+        int[] slot = new int[files.size()];
+        int n = 0;
+        for (int f = 0; f < files.size(); f++) {
+            String path = files.get(f).getString(0);
+            try {
+                BufferedImage image = decoder.decode(files.get(f).getAs(1));
+                ModelSpace.fromImage(image, shape, card.valueRange(), options.fit(), images, n * size);
+                slot[n++] = f;
+            } catch (BadImageException e) {
+                rows[f] = row(path, null, null, Double.NaN, e.getMessage());
+            }
+        }
+        if (n > 0) {
+            float[] inputs = Arrays.copyOf(images, n * size);
+            BatchResult latents = inverter.invert(inputs, null);
+            BatchResult back = options.reconstruct() ? sampler.sample(latents.samples(), new long[n], null) : null;
+            for (int r = 0; r < n; r++) {
+                int f = slot[r];
+                String path = files.get(f).getString(0);
+                String error = latents.errors()[r];
+                float[] latent = error == null ? Arrays.copyOfRange(latents.samples(), r * size, (r + 1) * size) : null;
+                byte[] png = null;
+                double mse = Double.NaN;
+                if (back != null && error == null) {
+                    error = back.errors()[r];
+                    if (error == null) {
+                        png = PngCodec.encode(back.samples(), r * size, shape, card.valueRange());
+                        mse = pixelMse(back.samples(), inputs, r * size);
+                    }
+                }
+                rows[f] = row(path, latent, png, mse, error);
+            }
+        }
+        return new ArrayList<>(Arrays.asList(rows));
+    }
+
+    /**
+     * The mean squared difference on [0, 1] pixels between the reconstruction as its PNG stores it (8-bit)
+     * and the input as it entered model space.
+     */
+    private double pixelMse(float[] reconstructions, float[] inputs, int offset) {
+        double low = card.valueRange()[0];
+        double high = card.valueRange()[1];
+        double sum = 0.0;
+        for (int i = offset; i < offset + size; i++) {
+            double reconstructed = PngCodec.toPixel(reconstructions[i], low, high) / 255.0;
+            double input = (inputs[i] - low) / (high - low);
+            double d = reconstructed - input;
+            sum += d * d;
+        }
+        return sum / size;
+    }
+
+    private Row row(String path, float[] latent, byte[] png, double mse, String error) {
+        return row(options, card, settings, root, path, latent, png, mse, error);
+    }
+
+    /**
+     * Returns the error row of a file that never reached a model, such as a zero-byte file.
+     *
+     * @param options the job's options
+     * @param card the model's card
+     * @param root the input's root ({@link InputFiles#root})
+     * @param path the file's path
+     * @param error the one-line reason
+     * @return the row
+     */
+    static Row failed(InvertJobOptions options, ModelCard card, String root, String path, String error) {
+        return row(options, card, options.sampler().resolve(card, false).toString(), root, path, null, null,
+                Double.NaN, error);
+    }
+
+    private static Row row(InvertJobOptions options, ModelCard card, String settings, String root, String path,
+            float[] latent, byte[] png, double mse, String error) {
+        String id = InputFiles.of(root, path);
+        Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(id));
+        boolean measured = !Double.isNaN(mse);
+        return RowFactory.create(id, path, options.sampler().steps(), options.sampler().spacing().id(), settings,
+                card.reference(), latent, card.sampleShape(), image, measured ? mse : null,
+                measured ? psnr(mse) : null, error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
+    }
+
+    /** Peak signal-to-noise ratio in dB of an MSE on [0, 1] pixels; infinite for a perfect reconstruction. */
+    static double psnr(double mse) {
+        return mse == 0.0 ? Double.POSITIVE_INFINITY : -10.0 * Math.log10(mse);
+    }
+}

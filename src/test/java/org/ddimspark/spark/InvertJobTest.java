@@ -1,0 +1,207 @@
+package org.ddimspark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.image.ImageDecoder;
+import org.ddimspark.image.ImageFit;
+import org.ddimspark.image.ModelSpace;
+import org.ddimspark.image.PngCodec;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.sampling.BatchResult;
+import org.ddimspark.sampling.DdimInverter;
+import org.ddimspark.sampling.DdimSampler;
+import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.testing.GaussianDenoiser;
+import org.ddimspark.testing.ImageFiles;
+import org.ddimspark.testing.Models;
+import org.ddimspark.testing.RelativeError;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The invert job on local[2] with a closed-form TorchScript model, real files, real Parquet. */
+class InvertJobTest {
+
+    private static final String MODEL = "gaussian-eps";
+    private static SparkSession spark;
+    private static ModelCard card;
+
+    @TempDir
+    static Path tmp;
+    static Path input;
+
+    @BeforeAll
+    static void start() throws IOException {
+        spark = SparkSession.builder().master("local[2]").appName("InvertJobTest")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        card = ModelCard.load(Models.dir(MODEL));
+        input = tmp.resolve("images");
+        // good files: the model's size, other sizes and shapes, every format, a folder with a space
+        write("gaussian-0.png", ImageFiles.encode(gaussianImage(0), "png"));
+        write("gaussian-1.png", ImageFiles.encode(gaussianImage(1), "png"));
+        write("more/rgb.bmp", ImageFiles.encode(ImageFiles.image("rgb", 20, 17), "bmp"));
+        write("more/wide.gif", ImageFiles.encode(ImageFiles.image("palette", 31, 9), "gif"));
+        write("more/tall.jpg", ImageFiles.encode(ImageFiles.image("rgb", 11, 40), "jpeg"));
+        write("with space/deep16.png", ImageFiles.encode(ImageFiles.image("gray16", 16, 16), "png"));
+        // bad files
+        write("bad/empty.png", new byte[0]);
+        byte[] png = ImageFiles.encode(ImageFiles.image("gray", 64, 64), "png");
+        write("bad/truncated.png", Arrays.copyOf(png, png.length / 2));
+        write("bad/notes.png", "not an image\n".getBytes());
+        write("bad/bomb.png", ImageFiles.pngHeaderOnly(100_000, 100_000));
+        write("bad/scan.tif", ImageFiles.encode(ImageFiles.image("gray", 16, 16), "tiff"));
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void invertsGoodFilesExactlyAndTurnsEachBadFileIntoItsErrorRow() throws Exception {
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(20).build();
+        InvertJobOptions options = InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(input.toString()).setOutput(tmp.resolve("p2b3").toString()).optSampler(sampler)
+                .optReconstruct(true).optPartitions(2).optBatchSize(3).build();
+        RunReport report = InvertJob.run(spark, options, card);
+        assertEquals(11, report.rows());
+        assertEquals(6, report.ok());
+        assertEquals(Map.of("empty file", 1L, "truncated or corrupt image", 1L, "not an image", 1L,
+                "too many pixels", 1L, "unsupported image format", 1L), report.errors());
+        assertTrue(report.metrics().containsKey("mean_reconstruction_mse"));
+
+        Map<String, Row> rows = byId("p2b3");
+        assertEquals("empty file", rows.get("bad/empty.png").getAs("error"));
+        assertEquals("not an image: no PNG, JPEG, BMP or GIF signature", rows.get("bad/notes.png").getAs("error"));
+        assertEquals("too many pixels: 100000x100000 = 10000000000, above --max-pixels 16777216",
+                rows.get("bad/bomb.png").getAs("error"));
+        assertEquals("unsupported image format: TIF (takes PNG, JPEG, BMP, GIF)", rows.get("bad/scan.tif").getAs("error"));
+        assertTrue(((String) rows.get("bad/truncated.png").getAs("error")).startsWith("truncated or corrupt image: "));
+        for (String bad : List.of("bad/empty.png", "bad/truncated.png", "bad/notes.png", "bad/bomb.png", "bad/scan.tif")) {
+            Row r = rows.get(bad);
+            assertEquals("error", r.getAs("status"));
+            assertNull(r.getAs("latent"));
+            assertNull(r.getAs("image"));
+            assertTrue(((String) r.getAs("source")).endsWith(bad.replace(" ", "%20")) || ((String) r.getAs("source")).endsWith(bad));
+        }
+
+        // good rows: the latent of an independent Java inversion of the same pixels, and the reconstruction measured
+        GaussianDenoiser reference = new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), 0.5);
+        DdimInverter inverter = new DdimInverter(reference, sampler);
+        int size = card.sampleSize();
+        for (String id : List.of("gaussian-0.png", "gaussian-1.png", "more/rgb.bmp", "more/wide.gif", "more/tall.jpg",
+                "with space/deep16.png")) {
+            Row r = rows.get(id);
+            assertEquals("ok", r.getAs("status"), id + ": " + r.getAs("error"));
+            float[] pixels = new float[size];
+            BufferedImage image = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(Files.readAllBytes(input.resolve(id)));
+            ModelSpace.fromImage(image, card.sampleShape(), card.valueRange(), ImageFit.CENTER_CROP, pixels, 0);
+            BatchResult expected = inverter.invert(pixels, null);
+            float[] latent = floats(r.getList(r.fieldIndex("latent")));
+            assertTrue(RelativeError.of(latent, 0, toDouble(expected.samples())) < 1e-5, id);
+            assertEquals(List.of(1, 16, 16), r.getList(r.fieldIndex("latent_shape")));
+            assertEquals(20, (int) r.getAs("steps"));
+
+            Row png = r.getStruct(r.fieldIndex("image"));
+            assertEquals(id.endsWith(".png") ? id : id + ".png", png.getAs("path"));
+            BufferedImage reconstruction = PngCodec.decode(png.getAs("bytes"));
+            double sum = 0;
+            for (int i = 0; i < size; i++) {
+                double d = reconstruction.getRaster().getSample(i % 16, i / 16, 0) / 255.0 - (pixels[i] + 1.0) / 2.0;
+                sum += d * d;
+            }
+            double mse = r.getAs("reconstruction_mse");
+            assertEquals(sum / size, mse, 1e-6 * mse); // the input in float here, in double in the job
+            assertEquals(-10 * Math.log10(mse), (double) r.getAs("reconstruction_psnr"), 1e-9);
+            assertTrue(mse < 0.01, id + " reconstruction mse " + mse);
+        }
+
+        // the same files in one partition, one image per forward: the same latents and PNG bytes
+        InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(input.toString()).setOutput(tmp.resolve("p1b1").toString()).optSampler(sampler)
+                .optReconstruct(true).optPartitions(1).optBatchSize(1).build(), card);
+        Map<String, Row> again = byId("p1b1");
+        assertEquals(rows.keySet(), again.keySet());
+        for (String id : rows.keySet()) {
+            Row a = rows.get(id);
+            Row b = again.get(id);
+            assertEquals(a.<Object>getAs("error"), b.getAs("error"));
+            if (a.getAs("latent") != null) {
+                assertEquals(a.getList(a.fieldIndex("latent")), b.getList(b.fieldIndex("latent")), id);
+                assertArrayEquals((byte[]) a.getStruct(a.fieldIndex("image")).getAs("bytes"),
+                        (byte[]) b.getStruct(b.fieldIndex("image")).getAs("bytes"), id);
+            }
+        }
+    }
+
+    @Test
+    void aGlobSelectsFilesAndIdsAreRelativeToItsFixedPart() {
+        InvertJobOptions options = InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(input.resolve("more").toString() + "/*.{bmp,gif}").setOutput(tmp.resolve("glob").toString())
+                .optSampler(SamplerOptions.builder().setSteps(5).build()).optFit(ImageFit.ERROR).build();
+        RunReport report = InvertJob.run(spark, options, card);
+        assertEquals(2, report.rows());
+        Map<String, Row> rows = byId("glob");
+        assertEquals(new TreeMap<>(Map.of("rgb.bmp", "wrong size: image is 20x17, the model takes 16x16 (--fit error)",
+                "wide.gif", "wrong size: image is 31x9, the model takes 16x16 (--fit error)")),
+                new TreeMap<>(Map.of("rgb.bmp", rows.get("rgb.bmp").getAs("error"), "wide.gif", rows.get("wide.gif").getAs("error"))));
+        assertEquals(Map.of("wrong size", 2L), report.errors());
+    }
+
+    /** A 16x16 image drawn from the closed-form model's data distribution (class 0). */
+    private static BufferedImage gaussianImage(long seed) {
+        double[] mean = GaussianDenoiser.sineMeans(card, 0.8)[0];
+        BufferedImage image = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < 256; i++) {
+            double v = mean[i] + 0.5 * SeededNoise.gaussian(seed, 0, i);
+            image.getRaster().setSample(i % 16, i / 16, 0, PngCodec.toPixel(v, -1, 1));
+        }
+        return image;
+    }
+
+    private static void write(String name, byte[] bytes) throws IOException {
+        Path file = input.resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.write(file, bytes);
+    }
+
+    private static Map<String, Row> byId(String output) {
+        Map<String, Row> rows = new HashMap<>();
+        for (Row r : spark.read().parquet(tmp.resolve(output).toString()).collectAsList()) {
+            rows.put(r.getAs("id"), r);
+        }
+        return rows;
+    }
+
+    private static float[] floats(List<Object> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (Float) values.get(i);
+        }
+        return out;
+    }
+
+    private static double[] toDouble(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+}
