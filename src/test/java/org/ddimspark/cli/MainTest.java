@@ -164,4 +164,55 @@ class MainTest {
         assertTrue(again.err().startsWith("ddim sample: failed: ") && again.err().contains("already exists"), again.err());
         assertEquals(1, again.err().lines().count(), again.err());
     }
+
+    @Test
+    void invertRejectsBadOptionsBeforeSparkStarts() {
+        String images = Models.dir("gaussian-eps").toString();
+        assertUsageError("ddim invert: --fit must be one of error, center-crop, pad, stretch; got 'zoom'",
+                "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--fit", "zoom");
+        assertUsageError("ddim invert: --max-pixels must be at least 1, got 0",
+                "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--max-pixels", "0");
+        assertUsageError("ddim invert: --shift is for flow models; 'fashion-mnist-ddpm' is a diffusion model",
+                "invert", "--model", "fashion-mnist-ddpm", "--input", images, "--output", tmp.resolve("o").toString(),
+                "--shift", "2");
+    }
+
+    @Test
+    void invertOfAMissingFolderFailsInOneLine() {
+        Result r = run("invert", "--input", tmp.resolve("nothing-here").toString(), "--output",
+                tmp.resolve("o").toString(), "--master", "local[1]", "--conf", "spark.ui.enabled=false");
+        assertEquals(Main.FAILED, r.code(), r.err());
+        assertTrue(r.err().startsWith("ddim invert: failed: ") && r.err().contains("nothing-here"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    /** The bundled default model on real Fashion-MNIST test images: more steps, a closer reconstruction. */
+    @Test
+    void invertReconstructsRealImagesWithTheBundledModelBetterWithMoreSteps() throws IOException {
+        Path images = Path.of(Models.dir("gaussian-eps").toString()).getParent().getParent().resolve("fashion-mnist");
+        double[] mse = new double[2];
+        int[] steps = {5, 25};
+        for (int k = 0; k < 2; k++) {
+            Path output = tmp.resolve("invert-" + steps[k]);
+            Result r = run("invert", "--input", images + "/*.png", "--output", output.toString(), "--reconstruct",
+                    "--steps", String.valueOf(steps[k]), "--master", "local[2]", "--conf", "spark.ui.enabled=false");
+            assertEquals(0, r.code(), r.err());
+            SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+            try {
+                List<Row> rows = spark.read().parquet(output.toString()).collectAsList();
+                assertEquals(20, rows.size());
+                double sum = 0;
+                for (Row row : rows) {
+                    assertEquals("ok", row.getAs("status"), row.<String>getAs("error"));
+                    assertTrue(row.<String>getAs("id").matches("t10k-\\d{5}\\.png"), row.<String>getAs("id"));
+                    sum += row.<Double>getAs("reconstruction_mse");
+                }
+                mse[k] = sum / rows.size();
+            } finally {
+                spark.stop();
+            }
+            assertTrue(Files.readString(output.resolve("_ddim_run.json")).contains("\"mean_reconstruction_mse\""));
+        }
+        assertTrue(mse[1] < mse[0] && mse[1] < 0.01, "mean reconstruction mse at 5 and 25 steps: " + mse[0] + ", " + mse[1]);
+    }
 }
