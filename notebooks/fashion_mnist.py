@@ -1,7 +1,7 @@
 """Fashion-MNIST for the bundled models: the IDX files of Debian's dataset-fashion-mnist package.
 
-Images are padded from 28x28 to 32x32 with background (pixel 0) and mapped to [-1, 1]: pixel / 255 * 2 - 1,
-exactly as ddim-spark maps images into model space for value_range [-1, 1].
+Images stay 28x28 (the models' sample_shape) and map to [-1, 1]: pixel / 255 * 2 - 1, exactly as ddim-spark
+maps images into model space for value_range [-1, 1].
 """
 import gzip
 import os
@@ -27,9 +27,8 @@ def _read(name):
 
 
 def load(split):
-    """Returns (images float32 [N, 1, 32, 32] in [-1, 1], labels int64 [N]) of 'train' or 't10k'."""
+    """Returns (images float32 [N, 1, 28, 28] in [-1, 1], labels int64 [N]) of 'train' or 't10k'."""
     images = _read("%s-images-idx3-ubyte.gz" % split)
     labels = _read("%s-labels-idx1-ubyte.gz" % split)
     x = torch.from_numpy(images.astype(np.float32) / 255.0 * 2.0 - 1.0).unsqueeze(1)
-    x = torch.nn.functional.pad(x, (2, 2, 2, 2), value=-1.0)
     return x, torch.from_numpy(labels.astype(np.int64))

@@ -45,10 +45,6 @@ class Classifier(nn.Module):
         return self.fc2(self.drop(features)), features
 
 
-def crop28(x):
-    return x[:, :, 2:30, 2:30]
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
@@ -61,7 +57,6 @@ def main():
     g = torch.Generator().manual_seed(args.seed)
     train_x, train_y = fashion_mnist.load("train")
     test_x, test_y = fashion_mnist.load("t10k")
-    train_x, test_x = crop28(train_x), crop28(test_x)
     model = Classifier()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     started = time.time()

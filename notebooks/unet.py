@@ -1,6 +1,7 @@
-"""A small class-conditional UNet for 32x32 images: ResNet blocks with GroupNorm and SiLU, a sinusoidal time
-embedding, a class embedding with a null class (index num_classes) for classifier-free guidance, and
-self-attention at 8x8. forward(x [B, C, 32, 32], t [B] float, y [B] int64) -> [B, C, 32, 32]."""
+"""A small class-conditional UNet for 28x28 images (any size divisible by 4): ResNet blocks with GroupNorm and
+SiLU, a sinusoidal time embedding, a class embedding with a null class (index num_classes) for classifier-free
+guidance, and self-attention at the lowest resolution (7x7 with mults (1, 2, 3)).
+forward(x [B, C, 28, 28], t [B] float, y [B] int64) -> [B, C, 28, 28]."""
 import math
 
 import torch
