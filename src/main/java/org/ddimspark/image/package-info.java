@@ -1,2 +1,5 @@
-/** Images: the map between model space and 8-bit pixels, and PNG encoding with the JDK's ImageIO. */
+/**
+ * Images: defensive decoding of input files, fitting and resampling to the model's size, the map between
+ * model space and pixels, PNG encoding with the JDK's ImageIO, and contact sheets.
+ */
 package org.ddimspark.image;

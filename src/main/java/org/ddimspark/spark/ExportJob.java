@@ -1,0 +1,220 @@
+package org.ddimspark.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.ForeachPartitionFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.ddimspark.export.CsvLine;
+import org.ddimspark.export.NpyWriter;
+
+/**
+ * The {@code export} job: a job's Parquet output to files other tools load. Each row's PNG goes to
+ * {@code <id>.png} (written by the executors), {@code metadata.csv} has one line per row in id order with
+ * the PNG's {@code file_name} (the column Hugging Face's imagefolder reads), every scalar column and the
+ * row's {@code latent_index}, and the latents go to {@code latents.npy} (NumPy 1.0, little-endian float32,
+ * shape [N, C, H, W]) in that order, their ids listed line by line in {@code latents_ids.txt}.
+ */
+public final class ExportJob {
+
+    /** The metadata file's name. */
+    public static final String METADATA = "metadata.csv";
+    /** The latents file's name. */
+    public static final String LATENTS = "latents.npy";
+    /** The file that lists the ids of the latents, one per line, in their order. */
+    public static final String LATENT_IDS = "latents_ids.txt";
+
+    private ExportJob() {}
+
+    /**
+     * What an export wrote.
+     *
+     * @param rows the rows of the input (lines of metadata.csv)
+     * @param images the PNG files
+     * @param latentShape the shape of latents.npy, or null when no row has a latent
+     */
+    public record Summary(long rows, long images, int[] latentShape) {
+
+        /** Returns a one-line description for the console. */
+        public String describe(String output) {
+            return "export: wrote " + images + " PNG files, " + METADATA + " (" + rows + " rows)"
+                    + (latentShape == null ? "" : " and " + LATENTS + " " + Arrays.toString(latentShape)) + " to " + output;
+        }
+    }
+
+    /**
+     * Runs the export.
+     *
+     * @param spark the session
+     * @param input a job's Parquet output
+     * @param output the folder to write (a path, hdfs:// or s3a://)
+     * @param overwrite whether an existing folder is replaced
+     * @return what was written
+     * @throws IOException when the files cannot be written
+     */
+    public static Summary run(SparkSession spark, String input, String output, boolean overwrite) throws IOException {
+        Dataset<Row> rows = spark.read().parquet(input);
+        StructType schema = rows.schema();
+        if (!schema.getFieldIndex("id").isDefined()
+                || !(schema.apply("id").dataType() instanceof org.apache.spark.sql.types.StringType)) {
+            throw new IllegalArgumentException(input + " has no string 'id' column: not the output of a ddim-spark job");
+        }
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path dir = new Path(output);
+        FileSystem fs = dir.getFileSystem(conf);
+        if (fs.exists(dir)) {
+            if (!overwrite) {
+                throw new IllegalStateException("output " + output + " already exists (--overwrite replaces it)");
+            }
+            fs.delete(dir, true);
+        }
+        fs.mkdirs(dir);
+
+        boolean hasImage = schema.getFieldIndex("image").isDefined();
+        long images = 0;
+        if (hasImage) {
+            Dataset<Row> pngs = rows.where(col("image.bytes").isNotNull()).select(col("id"), col("image.bytes"));
+            pngs.foreachPartition(new WritePngs(output, hadoopSettings(spark)));
+            images = pngs.count();
+        }
+        boolean hasLatent = schema.getFieldIndex("latent").isDefined();
+        int[] latentShape = null;
+        long latents = 0;
+        if (hasLatent) {
+            Dataset<Row> withLatent = rows.where(col("latent").isNotNull());
+            List<Row> shapes = withLatent.select("latent_shape").distinct().collectAsList();
+            if (shapes.size() > 1) {
+                throw new IllegalArgumentException(input + " holds latents of " + shapes.size() + " shapes; .npy takes one");
+            }
+            latents = withLatent.count();
+            if (latents > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(latents + " latents do not fit one .npy");
+            }
+            if (latents > 0) {
+                List<Integer> shape = shapes.get(0).getList(0);
+                latentShape = new int[shape.size() + 1];
+                latentShape[0] = (int) latents;
+                for (int i = 0; i < shape.size(); i++) {
+                    latentShape[i + 1] = shape.get(i);
+                }
+            }
+        }
+
+        List<String> scalars = new ArrayList<>();
+        for (StructField field : schema.fields()) {
+            if (!(field.dataType() instanceof ArrayType || field.dataType() instanceof StructType
+                    || field.dataType() instanceof MapType || field.dataType() instanceof BinaryType)) {
+                scalars.add(field.name());
+            }
+        }
+        List<Column> columns = new ArrayList<>();
+        scalars.forEach(name -> columns.add(col(name)));
+        columns.add(hasImage ? col("image.bytes").isNotNull().as("_has_image") : org.apache.spark.sql.functions.lit(false));
+        columns.add(hasLatent ? col("latent") : org.apache.spark.sql.functions.lit(null).as("latent"));
+        Iterator<Row> ordered = rows.select(columns.toArray(new Column[0])).orderBy("id").toLocalIterator();
+
+        long count = 0;
+        try (Writer metadata = writer(fs, new Path(dir, METADATA));
+                Writer ids = latentShape == null ? null : writer(fs, new Path(dir, LATENT_IDS));
+                NpyWriter npy = latentShape == null ? null : new NpyWriter(fs.create(new Path(dir, LATENTS)), latentShape)) {
+            List<Object> header = new ArrayList<>();
+            header.add("file_name");
+            header.addAll(scalars);
+            header.add("latent_index");
+            metadata.write(CsvLine.of(header) + "\n");
+            int index = 0;
+            while (ordered.hasNext()) {
+                Row r = ordered.next();
+                String id = r.getString(scalars.indexOf("id"));
+                List<Object> line = new ArrayList<>();
+                line.add(r.getBoolean(scalars.size()) ? OutputSchema.pngName(id) : null);
+                for (int i = 0; i < scalars.size(); i++) {
+                    line.add(r.get(i));
+                }
+                if (!r.isNullAt(scalars.size() + 1)) {
+                    List<Float> values = r.getList(scalars.size() + 1);
+                    float[] latent = new float[values.size()];
+                    for (int i = 0; i < latent.length; i++) {
+                        latent[i] = values.get(i);
+                    }
+                    npy.write(latent);
+                    ids.write(id + "\n");
+                    line.add(index++);
+                } else {
+                    line.add(null);
+                }
+                metadata.write(CsvLine.of(line) + "\n");
+                count++;
+            }
+        }
+        return new Summary(count, images, latentShape);
+    }
+
+    private static Writer writer(FileSystem fs, Path path) throws IOException {
+        return new BufferedWriter(new OutputStreamWriter(fs.create(path, true), StandardCharsets.UTF_8));
+    }
+
+    /** The Hadoop settings of the session (spark.hadoop.*), for the executors' file system clients. */
+    private static Map<String, String> hadoopSettings(SparkSession spark) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (scala.Tuple2<String, String> entry : spark.sparkContext().getConf().getAll()) {
+            if (entry._1().startsWith("spark.hadoop.")) {
+                settings.put(entry._1().substring("spark.hadoop.".length()), entry._2());
+            }
+        }
+        return settings;
+    }
+
+    /** Writes the PNG bytes of a partition's rows to {@code <output>/<id>.png}. */
+    private static final class WritePngs implements ForeachPartitionFunction<Row> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final String output;
+        private final Map<String, String> hadoop;
+
+        WritePngs(String output, Map<String, String> hadoop) {
+            this.output = output;
+            this.hadoop = new LinkedHashMap<>(hadoop);
+        }
+
+        @Override
+        public void call(Iterator<Row> rows) throws IOException {
+            Configuration conf = new Configuration();
+            hadoop.forEach(conf::set);
+            FileSystem fs = null;
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                Path path = new Path(output, OutputSchema.pngName(r.getString(0)));
+                if (fs == null) {
+                    fs = path.getFileSystem(conf);
+                }
+                try (OutputStream out = fs.create(path, true)) {
+                    out.write((byte[]) r.get(1));
+                }
+            }
+        }
+    }
+}
