@@ -26,11 +26,16 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (default: ${DEFAULT-VALUE}).")
-    long count;
+    @Option(names = "--count", paramLabel = "N", description = "Number of images (default: 64).")
+    Long count;
 
-    @Option(names = "--seed-start", paramLabel = "S", defaultValue = "0", description = "Seed of the first image; image i has seed S + i (default: ${DEFAULT-VALUE}).")
-    long seedStart;
+    @Option(names = "--seed-start", paramLabel = "S", description = "Seed of the first image; image i has seed S + i (default: 0).")
+    Long seedStart;
+
+    @Option(names = "--from-latents", paramLabel = "URI",
+            description = "Sample the latents stored by an earlier job (its Parquet: id, latent, latent_shape) "
+                    + "instead of seeds; rows keep their seed and class_label where they have them.")
+    String fromLatents;
 
     @Mixin
     PathOptions path;
@@ -94,6 +99,9 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */
     SampleJobOptions options() {
+        if (fromLatents != null && (count != null || seedStart != null)) {
+            throw new IllegalArgumentException("--count and --seed-start do not apply to --from-latents");
+        }
         if (classLabel != null && allClasses) {
             throw new IllegalArgumentException("--class and --all-classes exclude each other");
         }
@@ -107,8 +115,9 @@ final class SampleCommand implements Callable<Integer> {
         return SampleJobOptions.builder()
                 .setModel(model.model)
                 .setOutput(output)
-                .optCount(count)
-                .optSeedStart(seedStart)
+                .optCount(count == null ? 64 : count)
+                .optSeedStart(seedStart == null ? 0 : seedStart)
+                .optFromLatents(fromLatents)
                 .optClassMode(classMode)
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)

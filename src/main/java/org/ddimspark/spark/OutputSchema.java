@@ -17,7 +17,8 @@ public final class OutputSchema {
     /**
      * One row per sample request. Beyond the contract's columns, {@code spacing} and {@code sampler} (every
      * sampler setting in one string) make each row reproducible from itself. {@code sample} is null unless
-     * the job ran with {@code --save-sample}; {@code image} is null on error rows.
+     * the job ran with {@code --save-sample}; {@code image} is null on error rows, {@code latent} on the error
+     * row of a stored latent that was missing ({@code --from-latents}).
      */
     public static final StructType SAMPLE = new StructType()
             .add("id", DataTypes.StringType, false)
@@ -29,7 +30,7 @@ public final class OutputSchema {
             .add("spacing", DataTypes.StringType, false)
             .add("sampler", DataTypes.StringType, false)
             .add("model", DataTypes.StringType, false)
-            .add("latent", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add("latent", DataTypes.createArrayType(DataTypes.FloatType, false), true)
             .add("latent_shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
             .add("image", IMAGE, true)
             .add("sample", DataTypes.createArrayType(DataTypes.FloatType, false), true)

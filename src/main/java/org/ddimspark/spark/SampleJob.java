@@ -1,6 +1,7 @@
 package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,18 +12,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.ddimspark.image.ContactSheet;
 import org.ddimspark.model.ModelCard;
 
 /**
- * The {@code sample} job: the seed range 0..count-1 as a Dataset split into partitions, each partition
- * sampled in batches through the executor's shared model, the rows written as Parquet, then a contact
- * sheet of the first 64 images and the run report. Each row depends only on its seed, class, model and settings, so the output is the same
+ * The {@code sample} job: the seed range 0..count-1 (or the latents stored by an earlier job) as a Dataset
+ * split into partitions, each partition sampled in batches through the executor's shared model, the rows
+ * written as Parquet, then a contact sheet of the first 64 images and the run report. Each row depends only on its seed, class, model and settings, so the output is the same
  * whatever the partitioning, batch size, executors or retries.
  */
 public final class SampleJob {
@@ -45,15 +48,28 @@ public final class SampleJob {
     public static RunReport run(SparkSession spark, SampleJobOptions options, ModelCard card) {
         long started = System.nanoTime();
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
-        partitions = (int) Math.max(1, Math.min(partitions, options.count()));
-        Dataset<Row> rows = spark.range(0, options.count(), 1, partitions)
-                .mapPartitions(new SamplePartition(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
+        Dataset<Row> rows;
+        if (options.fromLatents() == null) {
+            partitions = (int) Math.max(1, Math.min(partitions, options.count()));
+            rows = spark.range(0, options.count(), 1, partitions)
+                    .mapPartitions(new SamplePartition.Seeds(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
+        } else {
+            Dataset<Row> stored = storedLatents(spark, options.fromLatents());
+            if (options.partitions() > 0) {
+                stored = stored.repartition(options.partitions());
+            }
+            rows = stored.mapPartitions(new SamplePartition.Latents(options, card), Encoders.row(OutputSchema.SAMPLE));
+        }
         rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
 
         StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("count", options.count());
-        settings.put("seed_start", options.seedStart());
+        if (options.fromLatents() == null) {
+            settings.put("count", options.count());
+            settings.put("seed_start", options.seedStart());
+        } else {
+            settings.put("from_latents", options.fromLatents());
+        }
         settings.put("class_mode", options.classMode().kind().name().toLowerCase(java.util.Locale.ROOT));
         if (options.classMode().kind() == ClassMode.Kind.FIXED) {
             settings.put("class", options.classMode().fixedClass());
@@ -73,21 +89,39 @@ public final class SampleJob {
         return report;
     }
 
+    /** The stored latents of an earlier job as (id, latent, latent_shape, seed, class_label), nulls where absent. */
+    private static Dataset<Row> storedLatents(SparkSession spark, String uri) {
+        Dataset<Row> stored = spark.read().parquet(uri);
+        StructType schema = stored.schema();
+        for (String required : new String[] {"id", "latent", "latent_shape"}) {
+            if (!schema.getFieldIndex(required).isDefined()) {
+                throw new IllegalArgumentException("--from-latents " + uri + " has no '" + required + "' column");
+            }
+        }
+        Column seed = schema.getFieldIndex("seed").isDefined() ? col("seed").cast("long") : lit(null).cast("long");
+        Column classLabel = schema.getFieldIndex("class_label").isDefined() ? col("class_label").cast("int")
+                : lit(null).cast("int");
+        return stored.select(col("id").cast("string"), col("latent").cast("array<float>"),
+                col("latent_shape").cast("array<int>"), seed, classLabel);
+    }
+
     /** Writes {@link #CONTACT_SHEET}: the first 64 requests' images in seed order, labelled by class or seed. */
     private static void writeContactSheet(SparkSession spark, SampleJobOptions options, ModelCard card,
             Configuration hadoop) {
-        long first = options.seedStart();
-        long last = first + Math.min(CONTACT_SHEET_SIZE, options.count()) - 1;
-        List<Row> rows = spark.read().parquet(options.output())
-                .where(col("seed").between(first, last))
-                .orderBy("seed")
-                .select("seed", "class_label", "image.bytes")
-                .collectAsList();
+        Dataset<Row> output = spark.read().parquet(options.output());
+        if (options.fromLatents() == null) {
+            long first = options.seedStart();
+            long last = first + Math.min(CONTACT_SHEET_SIZE, options.count()) - 1;
+            output = output.where(col("seed").between(first, last)).orderBy("seed");
+        } else {
+            output = output.orderBy("id").limit(CONTACT_SHEET_SIZE);
+        }
+        List<Row> rows = output.select("seed", "class_label", "image.bytes", "id").collectAsList();
         List<ContactSheet.Tile> tiles = new ArrayList<>();
         for (Row r : rows) {
             String label;
             if (r.isNullAt(1)) {
-                label = "seed " + r.getLong(0);
+                label = options.fromLatents() == null ? "seed " + r.getLong(0) : r.getString(3);
             } else {
                 int c = r.getInt(1);
                 label = c < card.classNames().size() ? card.classNames().get(c) : "class " + c;

@@ -24,6 +24,7 @@ public final class SampleJobOptions implements Serializable {
     private final boolean saveSample;
     private final boolean overwrite;
     private final SamplerOptions sampler;
+    private final String fromLatents;
 
     private SampleJobOptions(Builder b) {
         this.model = b.model;
@@ -36,6 +37,7 @@ public final class SampleJobOptions implements Serializable {
         this.saveSample = b.saveSample;
         this.overwrite = b.overwrite;
         this.sampler = b.sampler;
+        this.fromLatents = b.fromLatents;
     }
 
     /** Returns a builder. */
@@ -56,6 +58,7 @@ public final class SampleJobOptions implements Serializable {
         b.saveSample = saveSample;
         b.overwrite = overwrite;
         b.sampler = sampler;
+        b.fromLatents = fromLatents;
         return b;
     }
 
@@ -110,6 +113,13 @@ public final class SampleJobOptions implements Serializable {
     }
 
     /**
+     * Returns the Parquet output of an earlier job whose latents are sampled instead of a seed range, or null.
+     */
+    public String fromLatents() {
+        return fromLatents;
+    }
+
+    /**
      * Checks these options against the model.
      *
      * @param card the model's card
@@ -140,8 +150,21 @@ public final class SampleJobOptions implements Serializable {
         private boolean saveSample;
         private boolean overwrite;
         private SamplerOptions sampler = SamplerOptions.builder().build();
+        private String fromLatents;
 
         private Builder() {}
+
+        /**
+         * Samples the latents of an earlier job's rows (column {@code latent}, with {@code id} and
+         * {@code latent_shape}) instead of a seed range; the count and seed start then do not apply.
+         *
+         * @param uri the earlier job's Parquet output, or null for a seed range
+         * @return this builder
+         */
+        public Builder optFromLatents(String uri) {
+            this.fromLatents = uri;
+            return this;
+        }
 
         /**
          * Sets the model directory.
@@ -271,6 +294,10 @@ public final class SampleJobOptions implements Serializable {
             }
             if (seedStart > Long.MAX_VALUE - (count - 1)) {
                 throw new IllegalArgumentException("--seed-start + --count overflows a 64-bit seed");
+            }
+            if (fromLatents != null && classMode.kind() == ClassMode.Kind.ALL) {
+                throw new IllegalArgumentException("--all-classes does not combine with --from-latents (rows keep their "
+                        + "own class_label, or take --class)");
             }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);

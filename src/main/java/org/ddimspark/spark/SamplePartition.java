@@ -1,35 +1,103 @@
 package org.ddimspark.spark;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
+import org.ddimspark.model.ModelCard;
 
 /**
- * The work of one partition of a sample job: request indices in, rows out, {@code batch-size} requests
- * per forward, through this JVM's shared model and a denoiser of the task's own that is closed when the
- * task completes. Rows are produced lazily, batch by batch.
+ * The work of one partition of a sample job, {@code batch-size} requests per forward through this JVM's
+ * shared model and a denoiser of the task's own, rows produced lazily batch by batch: {@link Seeds} for a
+ * range of seeds, {@link Latents} for latents stored by an earlier job.
  */
-final class SamplePartition implements MapPartitionsFunction<Long, Row> {
+final class SamplePartition {
 
-    private static final long serialVersionUID = 1L;
+    private SamplePartition() {}
 
-    private final SampleJobOptions options;
-    private final String sha256;
+    /** Request indices in: request i has seed seed-start + i. */
+    static final class Seeds implements MapPartitionsFunction<Long, Row> {
 
-    SamplePartition(SampleJobOptions options, String sha256) {
-        this.options = options;
-        this.sha256 = sha256;
+        private static final long serialVersionUID = 1L;
+
+        private final SampleJobOptions options;
+        private final String sha256;
+
+        Seeds(SampleJobOptions options, String sha256) {
+            this.options = options;
+            this.sha256 = sha256;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Long> indices) {
+            SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256));
+            return new BatchedRows<>(indices, options.batchSize(), batch -> {
+                long[] requests = new long[batch.size()];
+                for (int i = 0; i < requests.length; i++) {
+                    requests[i] = batch.get(i);
+                }
+                return rows.run(rows.seedRequests(requests));
+            });
+        }
     }
 
-    @Override
-    public Iterator<Row> call(Iterator<Long> indices) {
-        SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256));
-        return new BatchedRows<>(indices, options.batchSize(), batch -> {
-            long[] requests = new long[batch.size()];
-            for (int i = 0; i < requests.length; i++) {
-                requests[i] = batch.get(i);
+    /**
+     * Stored latents in, as rows of (id, latent, latent_shape, seed, class_label). A row without a seed gets
+     * {@link SampleRows#seedOf its id's}; without {@code --class}, a row's own class is used where it has one.
+     */
+    static final class Latents implements MapPartitionsFunction<Row, Row> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final SampleJobOptions options;
+        private final ModelCard card;
+
+        Latents(SampleJobOptions options, ModelCard card) {
+            this.options = options;
+            this.card = card;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> stored) {
+            SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), card.sha256()));
+            return new BatchedRows<>(stored, options.batchSize(), batch -> {
+                List<SampleRows.Request> requests = new ArrayList<>(batch.size());
+                for (Row r : batch) {
+                    requests.add(request(r));
+                }
+                return rows.run(requests);
+            });
+        }
+
+        SampleRows.Request request(Row r) {
+            String id = r.getString(0);
+            long seed = r.isNullAt(3) ? SampleRows.seedOf(id) : r.getLong(3);
+            int classLabel = -1;
+            if (options.classMode().kind() == ClassMode.Kind.FIXED) {
+                classLabel = options.classMode().fixedClass();
+            } else if (!r.isNullAt(4) && card.isConditional()) {
+                classLabel = r.getInt(4);
             }
-            return rows.run(requests);
-        });
+            if (r.isNullAt(1)) {
+                return new SampleRows.Request(id, seed, classLabel, null, "input row has no latent");
+            }
+            List<Float> values = r.getList(1);
+            float[] latent = new float[values.size()];
+            for (int i = 0; i < latent.length; i++) {
+                latent[i] = values.get(i);
+            }
+            int[] shape = r.isNullAt(2) ? null : r.getList(2).stream().mapToInt(v -> (Integer) v).toArray();
+            if (!Arrays.equals(shape, card.sampleShape()) || latent.length != card.sampleSize()) {
+                return new SampleRows.Request(id, seed, classLabel, latent, "latent_shape " + Arrays.toString(shape)
+                        + " does not match the model's sample_shape " + Arrays.toString(card.sampleShape()));
+            }
+            if (classLabel >= card.numClasses()) {
+                return new SampleRows.Request(id, seed, -1, latent, "class_label " + classLabel + " is outside 0.."
+                        + (card.numClasses() - 1));
+            }
+            return new SampleRows.Request(id, seed, classLabel, latent, null);
+        }
     }
 }

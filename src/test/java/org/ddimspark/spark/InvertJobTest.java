@@ -150,6 +150,38 @@ class InvertJobTest {
         }
     }
 
+    /** Invert, then sample the stored latents: each image comes back as its reconstruction, byte for byte. */
+    @Test
+    void sampleFromLatentsGivesBackTheReconstruction() {
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(10).build();
+        String inverted = tmp.resolve("inverted").toString();
+        InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(input.toString()).setOutput(inverted).optSampler(sampler).optReconstruct(true).build(), card);
+        String resampled = tmp.resolve("resampled").toString();
+        RunReport report = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(resampled).optFromLatents(inverted).optSampler(sampler).optPartitions(3).optBatchSize(2)
+                .build(), card);
+        assertEquals(11, report.rows());
+        assertEquals(Map.of("input row has no latent", 5L), report.errors());
+        Map<String, Row> inversions = byId("inverted");
+        Map<String, Row> samples = byId("resampled");
+        assertEquals(inversions.keySet(), samples.keySet());
+        for (Map.Entry<String, Row> e : inversions.entrySet()) {
+            Row inversion = e.getValue();
+            Row sample = samples.get(e.getKey());
+            if (inversion.getAs("latent") == null) {
+                assertEquals("input row has no latent", sample.getAs("error"));
+                continue;
+            }
+            assertEquals("ok", sample.getAs("status"), e.getKey());
+            assertEquals(inversion.getList(inversion.fieldIndex("latent")), sample.getList(sample.fieldIndex("latent")));
+            assertArrayEquals((byte[]) inversion.getStruct(inversion.fieldIndex("image")).getAs("bytes"),
+                    (byte[]) sample.getStruct(sample.fieldIndex("image")).getAs("bytes"), e.getKey());
+            assertEquals(SampleRows.seedOf(e.getKey()), (long) sample.getAs("seed"));
+            assertNull(sample.getAs("class_label"));
+        }
+    }
+
     @Test
     void aGlobSelectsFilesAndIdsAreRelativeToItsFixedPart() {
         InvertJobOptions options = InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())

@@ -203,4 +203,33 @@ class SampleJobTest {
     private static byte[] imageBytes(Row row) {
         return row.<Row>getAs("image").getAs("bytes");
     }
+
+    /** A seed job's latents sampled again: the same rows, seeds, classes and PNG bytes; --class overrides. */
+    @Test
+    void fromLatentsRegeneratesASeedJobsImages() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-x0-cond"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(6).optEta(0.5).build();
+        SampleJob.run(spark, options("gaussian-x0-cond", "seeded").optCount(9).optSeedStart(40)
+                .optClassMode(ClassMode.all()).optSampler(sampler).build(), card);
+        SampleJob.run(spark, options("gaussian-x0-cond", "again").optFromLatents(tmp.resolve("seeded").toString())
+                .optSampler(sampler).optPartitions(2).optBatchSize(4).build(), card);
+        Map<String, Row> seeded = byId("seeded");
+        Map<String, Row> again = byId("again");
+        assertEquals(seeded.keySet(), again.keySet());
+        for (String id : seeded.keySet()) {
+            Row a = seeded.get(id);
+            Row b = again.get(id);
+            assertEquals(a.<Long>getAs("seed"), b.<Long>getAs("seed"));
+            assertEquals(a.<Integer>getAs("class_label"), b.<Integer>getAs("class_label"));
+            assertArrayEquals((byte[]) a.getStruct(a.fieldIndex("image")).getAs("bytes"),
+                    (byte[]) b.getStruct(b.fieldIndex("image")).getAs("bytes"), id);
+        }
+        SampleJob.run(spark, options("gaussian-x0-cond", "class2").optFromLatents(tmp.resolve("seeded").toString())
+                .optClassMode(ClassMode.fixed(2)).optSampler(sampler).build(), card);
+        for (Row r : byId("class2").values()) {
+            assertEquals(2, (int) r.getAs("class_label"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> options("gaussian-x0-cond", "x")
+                .optFromLatents(tmp.resolve("seeded").toString()).optClassMode(ClassMode.all()).build());
+    }
 }
