@@ -58,6 +58,31 @@ public final class OutputSchema {
             .add("status", DataTypes.StringType, false)
             .add("error", DataTypes.StringType, true);
 
+    /**
+     * One row per frame of an interpolation: frame {@code frame} of pair {@code pair}, at {@code alpha} from
+     * end point {@code a} (alpha 0) to {@code b} (alpha 1), named like the rows they come from (a sample id for
+     * a seed, the id of a stored latent otherwise); {@code latent} is the interpolated x_T.
+     */
+    public static final StructType INTERPOLATION = new StructType()
+            .add("id", DataTypes.StringType, false)
+            .add("pair", DataTypes.IntegerType, false)
+            .add("a", DataTypes.StringType, false)
+            .add("b", DataTypes.StringType, false)
+            .add("frame", DataTypes.IntegerType, false)
+            .add("alpha", DataTypes.DoubleType, false)
+            .add("class_label", DataTypes.IntegerType, true)
+            .add("steps", DataTypes.IntegerType, false)
+            .add("eta", DataTypes.DoubleType, false)
+            .add("guidance", DataTypes.DoubleType, false)
+            .add("spacing", DataTypes.StringType, false)
+            .add("sampler", DataTypes.StringType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("latent", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("latent_shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add("image", IMAGE, true)
+            .add("status", DataTypes.StringType, false)
+            .add("error", DataTypes.StringType, true);
+
     /** The {@code status} of a row that succeeded. */
     public static final String OK = "ok";
     /** The {@code status} of a row that failed; {@code error} says why. */

@@ -215,4 +215,41 @@ class MainTest {
         }
         assertTrue(mse[1] < mse[0] && mse[1] < 0.01, "mean reconstruction mse at 5 and 25 steps: " + mse[0] + ", " + mse[1]);
     }
+
+    @Test
+    void interpolateRejectsBadPairsBeforeSparkStarts() throws IOException {
+        String out = tmp.resolve("o").toString();
+        assertUsageError("ddim interpolate: --ids needs --from", "interpolate", "--output", out, "--ids", "a,b");
+        assertUsageError("ddim interpolate: --seeds takes two values A,B, got 3", "interpolate", "--output", out,
+                "--seeds", "1,2,3");
+        assertUsageError("ddim interpolate: give --seeds A,B or --pairs FILE", "interpolate", "--output", out);
+        Path pairs = tmp.resolve("pairs.txt");
+        Files.writeString(pairs, "# seed pairs\n1,2\n\n3;4\n");
+        assertUsageError("ddim interpolate: --pairs " + pairs + " line 4: expected 'A,B', got '3;4'",
+                "interpolate", "--output", out, "--pairs", pairs.toString());
+        assertUsageError("ddim interpolate: --class must be in 0..9 for 'fashion-mnist-flow', got 10",
+                "interpolate", "--output", out, "--seeds", "1,2", "--class", "10");
+    }
+
+    @Test
+    void interpolateThenExportOnTheCommandLine() throws IOException {
+        Path pairs = tmp.resolve("pairs.txt");
+        Files.writeString(pairs, "0,1  # first\n2,3\n");
+        Path frames = tmp.resolve("frames");
+        Result r = run("interpolate", "--model", Models.dir("gaussian-eps").toString(), "--output", frames.toString(),
+                "--pairs", pairs.toString(), "--frames", "3", "--steps", "4", "--master", "local[2]",
+                "--conf", "spark.ui.enabled=false");
+        assertEquals(0, r.code(), r.err());
+        Path exported = tmp.resolve("exported");
+        Result e = run("export", "--input", frames.toString(), "--output", exported.toString(), "--master", "local[1]",
+                "--conf", "spark.ui.enabled=false");
+        assertEquals(0, e.code(), e.err());
+        List<String> ids = Files.readAllLines(exported.resolve("latents_ids.txt"));
+        assertEquals(List.of("p0-f0", "p0-f1", "p0-f2", "p1-f0", "p1-f1", "p1-f2"), ids);
+        for (String id : ids) {
+            assertTrue(Files.size(exported.resolve(id + ".png")) > 0, id);
+        }
+        assertTrue(Files.readAllLines(exported.resolve("metadata.csv")).get(0)
+                .startsWith("file_name,id,pair,a,b,frame,alpha,class_label,"));
+    }
 }

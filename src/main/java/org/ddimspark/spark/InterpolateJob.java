@@ -1,0 +1,236 @@
+package org.ddimspark.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.ddimspark.image.ContactSheet;
+import org.ddimspark.model.ModelCard;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.sampling.Slerp;
+
+/**
+ * The {@code interpolate} job: for each pair of end points (two seeds' x_T, or two latents stored by an
+ * earlier job), {@code frames} latents by spherical interpolation at alpha = 0, 1/(F-1), ..., 1, each sampled
+ * with DDIM (eta = 0) so that the end frames are the plain samples of the end points. The driver plans one
+ * request per frame; the executors interpolate and sample them in batches. A contact sheet shows the first 8
+ * pairs, one row of frames each.
+ */
+public final class InterpolateJob {
+
+    private static final int SHEET_PAIRS = 8;
+
+    /** What the driver sends per frame: the end points travel with it, the executor interpolates. */
+    private static final StructType REQUEST = new StructType()
+            .add("pair", DataTypes.IntegerType, false)
+            .add("a", DataTypes.StringType, false)
+            .add("b", DataTypes.StringType, false)
+            .add("frame", DataTypes.IntegerType, false)
+            .add("alpha", DataTypes.DoubleType, false)
+            .add("class_label", DataTypes.IntegerType, true)
+            .add("latent_a", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add("latent_b", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    private InterpolateJob() {}
+
+    /** One end point: its name, latent and class (-1 for none). */
+    private record EndPoint(String name, float[] latent, int classLabel) {}
+
+    /**
+     * Runs the job.
+     *
+     * @param spark the session
+     * @param options the job's options, already validated against {@code card}
+     * @param card the model's card as the driver read it
+     * @return the run report, also written beside the Parquet files
+     */
+    public static RunReport run(SparkSession spark, InterpolateJobOptions options, ModelCard card) {
+        long started = System.nanoTime();
+        Map<String, EndPoint> ends = options.from() == null ? seeds(options, card) : stored(spark, options, card);
+        List<Row> requests = new ArrayList<>();
+        int frames = options.frames();
+        for (int p = 0; p < options.pairs().size(); p++) {
+            EndPoint a = ends.get(options.pairs().get(p).a());
+            EndPoint b = ends.get(options.pairs().get(p).b());
+            int c = options.classLabel() != null ? options.classLabel()
+                    : a.classLabel() >= 0 && a.classLabel() == b.classLabel() ? a.classLabel() : -1;
+            for (int f = 0; f < frames; f++) {
+                double alpha = f == frames - 1 ? 1.0 : (double) f / (frames - 1);
+                requests.add(RowFactory.create(p, a.name(), b.name(), f, alpha, c < 0 ? null : c, a.latent(), b.latent()));
+            }
+        }
+        Dataset<Row> planned = spark.createDataFrame(requests, REQUEST);
+        int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
+        planned = planned.repartition(Math.max(1, Math.min(partitions, requests.size())));
+        SampleJobOptions sampling = SampleJobOptions.builder().setModel(options.model()).setOutput(options.output())
+                .optSampler(options.sampler()).optBatchSize(options.batchSize()).build();
+        Dataset<Row> rows = planned.mapPartitions(new Partition(sampling, card.sha256()),
+                Encoders.row(OutputSchema.INTERPOLATION));
+        rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+
+        Dataset<Row> written = spark.read().parquet(options.output());
+        StatusCounts counts = StatusCounts.of(written);
+        writeContactSheet(spark, written, options);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("pairs", options.pairs().size());
+        settings.put("frames", frames);
+        if (options.from() != null) {
+            settings.put("from", options.from());
+        }
+        if (options.classLabel() != null) {
+            settings.put("class", options.classLabel());
+        }
+        settings.put("sampler", options.sampler().toString());
+        settings.put("batch_size", options.batchSize());
+        settings.put("partitions", partitions);
+        RunReport report = RunReport.of("interpolate", card.reference(), settings, counts, Map.of(), started, spark);
+        try {
+            report.write(options.output(), spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
+        }
+        return report;
+    }
+
+    /** The end points of seed pairs: each seed's x_T, named as the sample job names that seed's row. */
+    private static Map<String, EndPoint> seeds(InterpolateJobOptions options, ModelCard card) {
+        Map<String, EndPoint> ends = new HashMap<>();
+        int c = options.classLabel() == null ? -1 : options.classLabel();
+        for (InterpolateJobOptions.Pair pair : options.pairs()) {
+            for (String seed : new String[] {pair.a(), pair.b()}) {
+                long s = Long.parseLong(seed);
+                ends.computeIfAbsent(seed, k -> new EndPoint(SampleRows.Request.ofSeed(s, c).id(),
+                        SeededNoise.latent(s, card.sampleSize()), c));
+            }
+        }
+        return ends;
+    }
+
+    /** The end points named by id: the latents (and classes) of those rows of the earlier job. */
+    private static Map<String, EndPoint> stored(SparkSession spark, InterpolateJobOptions options, ModelCard card) {
+        Set<String> ids = new LinkedHashSet<>();
+        options.pairs().forEach(p -> {
+            ids.add(p.a());
+            ids.add(p.b());
+        });
+        Dataset<Row> source = spark.read().parquet(options.from());
+        boolean hasClass = source.schema().getFieldIndex("class_label").isDefined();
+        List<Row> found = source.where(col("id").isin(ids.toArray()))
+                .select(col("id"), col("latent"), col("latent_shape"),
+                        hasClass ? col("class_label").cast("int") : org.apache.spark.sql.functions.lit(null).cast("int"))
+                .collectAsList();
+        Map<String, EndPoint> ends = new HashMap<>();
+        for (Row r : found) {
+            String id = r.getString(0);
+            if (r.isNullAt(1)) {
+                throw new IllegalArgumentException("--from row '" + id + "' has no latent");
+            }
+            int[] shape = r.getList(2).stream().mapToInt(v -> (Integer) v).toArray();
+            if (!Arrays.equals(shape, card.sampleShape())) {
+                throw new IllegalArgumentException("--from row '" + id + "' has latent_shape " + Arrays.toString(shape)
+                        + ", the model takes " + Arrays.toString(card.sampleShape()));
+            }
+            List<Float> values = r.getList(1);
+            float[] latent = new float[values.size()];
+            for (int i = 0; i < latent.length; i++) {
+                latent[i] = values.get(i);
+            }
+            int c = r.isNullAt(3) || !card.isConditional() ? -1 : r.getInt(3);
+            ends.put(id, new EndPoint(id, latent, c));
+        }
+        for (String id : ids) {
+            if (!ends.containsKey(id)) {
+                throw new IllegalArgumentException("--from " + options.from() + " has no row with id '" + id + "'");
+            }
+        }
+        return ends;
+    }
+
+    /** Writes {@link SampleJob#CONTACT_SHEET}: the first pairs, one row of frames each, labelled by alpha. */
+    private static void writeContactSheet(SparkSession spark, Dataset<Row> written, InterpolateJobOptions options) {
+        List<Row> rows = written.where(col("pair").lt(SHEET_PAIRS)).orderBy("pair", "frame")
+                .select("alpha", "image.bytes").collectAsList();
+        List<ContactSheet.Tile> tiles = new ArrayList<>();
+        for (Row r : rows) {
+            tiles.add(new ContactSheet.Tile(r.isNullAt(1) ? null : (byte[]) r.get(1), String.format("%.2f", r.getDouble(0))));
+        }
+        Path path = new Path(options.output(), SampleJob.CONTACT_SHEET);
+        try (OutputStream out = path.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(path, true)) {
+            out.write(ContactSheet.render(tiles, options.frames(), 56));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + SampleJob.CONTACT_SHEET + " to " + options.output(), e);
+        }
+    }
+
+    /** The work of one partition: frame requests in, interpolation rows out, batch by batch. */
+    private static final class Partition implements MapPartitionsFunction<Row, Row> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final SampleJobOptions options;
+        private final String sha256;
+
+        Partition(SampleJobOptions options, String sha256) {
+            this.options = options;
+            this.sha256 = sha256;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> requests) {
+            SampleRows sampler = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256));
+            return new BatchedRows<>(requests, options.batchSize(), batch -> {
+                List<SampleRows.Request> frames = new ArrayList<>(batch.size());
+                for (Row r : batch) {
+                    String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
+                    float[] latent = Slerp.between(floats(r.getList(6)), floats(r.getList(7)), r.getDouble(4));
+                    frames.add(new SampleRows.Request(id, 0L, r.isNullAt(5) ? -1 : r.getInt(5), latent, null));
+                }
+                List<Row> sampled = sampler.run(frames);
+                List<Row> rows = new ArrayList<>(batch.size());
+                for (int i = 0; i < batch.size(); i++) {
+                    Row q = batch.get(i);
+                    Row s = sampled.get(i);
+                    rows.add(RowFactory.create(sampled(s, "id"), q.getInt(0), q.getString(1), q.getString(2),
+                            q.getInt(3), q.getDouble(4), sampled(s, "class_label"), sampled(s, "steps"),
+                            sampled(s, "eta"), sampled(s, "guidance"), sampled(s, "spacing"), sampled(s, "sampler"),
+                            sampled(s, "model"), sampled(s, "latent"),
+                            sampled(s, "latent_shape"), sampled(s, "image"), sampled(s, "status"), sampled(s, "error")));
+                }
+                return rows;
+            });
+        }
+
+        /** A column of a row of {@link SampleRows}, which carries no schema of its own. */
+        private static Object sampled(Row row, String column) {
+            return row.get(OutputSchema.SAMPLE.fieldIndex(column));
+        }
+
+        private static float[] floats(List<Float> values) {
+            float[] out = new float[values.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = values.get(i);
+            }
+            return out;
+        }
+    }
+}
