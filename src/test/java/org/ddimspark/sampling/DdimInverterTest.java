@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.ddimspark.model.Denoiser;
 import org.ddimspark.model.ModelCard;
@@ -16,6 +18,7 @@ import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
 import org.ddimspark.testing.ReferenceDdim;
 import org.ddimspark.testing.RelativeError;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -26,6 +29,8 @@ class DdimInverterTest {
     private static final int[] SHAPE = {1, 4, 6};
     private static final int CLASSES = 3;
     private static final double S = 0.5;
+    /** The worst relative error seen per "spacing / prediction", printed for the record. */
+    private static final Map<String, Double> WORST = new TreeMap<>();
 
     static Stream<Arguments> diffusionCases() {
         List<Arguments> cases = new ArrayList<>();
@@ -67,6 +72,7 @@ class DdimInverterTest {
                     conditional ? classes[r] : 0, conditional ? CLASSES : 0, conditional ? guidance : 1.0);
             worst = Math.max(worst, RelativeError.of(result.samples(), r * expected.length, expected));
         }
+        record(spacing.id() + " / " + prediction, worst);
         assertTrue(worst < 1e-5, "relative error " + worst);
     }
 
@@ -89,7 +95,18 @@ class DdimInverterTest {
             double[] expected = ReferenceDdim.invertFlow(model, times, row(images, r, card), classes[r], CLASSES, 2.0);
             worst = Math.max(worst, RelativeError.of(result.samples(), r * expected.length, expected));
         }
+        record("uniform / flow_velocity", worst);
         assertTrue(worst < 1e-5, "relative error " + worst);
+    }
+
+    @AfterAll
+    static void printWorstErrors() {
+        System.out.println("inversion: max relative error vs double-precision reference (spacing / prediction):");
+        WORST.forEach((key, value) -> System.out.printf("  %-28s %.3e%n", key, value));
+    }
+
+    private static synchronized void record(String key, double error) {
+        WORST.merge(key, error, Math::max);
     }
 
     static Stream<Arguments> flowCases() {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Reproduces README's reconstruction table (the shape of the DDIM paper's Table 2) for the bundled models:
+# the first N Fashion-MNIST test images inverted to x_T with S steps and sampled back with the same S steps
+# (eta = 0), the mean squared error on [0, 1] pixels per S.
+#
+#   jobs/table2.sh [N] [steps...]        default: N = 100, steps = 10 20 50 100 200 500 1000
+#
+# Needs Debian's dataset-fashion-mnist and python3-pil for the test images (notebooks/export_pngs.py).
+# Writes out/table2/<model>/S<steps>/ (Parquet, run report) and prints a Markdown table.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+count=${1:-100}
+shift || true
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(10 20 50 100 200 500 1000)
+out=${TABLE2_OUT:-$root/out/table2}
+images="$out/images-$count"
+
+if [ ! -f "$images/labels.csv" ]; then
+  /usr/bin/python3 "$root/notebooks/export_pngs.py" --split t10k --count "$count" --out "$images" >&2
+fi
+for model in fashion-mnist-ddpm fashion-mnist-flow; do
+  for s in "${steps[@]}"; do
+    dir="$out/$model/N$count-S$s"
+    if [ ! -f "$dir/_ddim_run.json" ]; then
+      "$root/jobs/ddim" invert --model "$model" --input "$images/*.png" --output "$dir" --reconstruct --steps "$s" \
+        --batch-size 50 --overwrite >&2
+    fi
+  done
+done
+
+python3 - "$out" "$count" "${steps[@]}" <<'PY'
+import json, sys
+out, count, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
+paper = {"10": "0.014", "20": "0.0065", "50": "0.0023", "100": "0.0009", "200": "0.0004", "500": "0.0001", "1000": "0.0001"}
+print("\nReconstruction error (mean squared error on [0, 1] pixels) of the first %s Fashion-MNIST test images\n" % count)
+print("| | " + " | ".join("S = %s" % s for s in steps) + " |")
+print("|---|" + "---|" * len(steps))
+print("| DDIM paper, CIFAR-10 | " + " | ".join(paper.get(s, "") for s in steps) + " |")
+for model in ("fashion-mnist-ddpm", "fashion-mnist-flow"):
+    cells = []
+    for s in steps:
+        r = json.load(open("%s/%s/N%s-S%s/_ddim_run.json" % (out, model, count, s)))
+        assert r["ok"] == int(count), "%s S=%s: %s of %s images ok" % (model, s, r["ok"], count)
+        cells.append("%.4f" % r["metrics"]["mean_reconstruction_mse"])
+    print("| %s | %s |" % (model, " | ".join(cells)))
+PY
