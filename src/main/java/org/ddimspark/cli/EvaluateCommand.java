@@ -1,7 +1,6 @@
 package org.ddimspark.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import org.ddimspark.evaluation.EvaluationReport;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.spark.EvaluateJob;
@@ -33,17 +32,11 @@ final class EvaluateCommand implements Callable<Integer> {
     SparkOptions spark;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         }
         EvaluateJob.loadClassifier(classifier);
-        SparkSession session = spark.start("ddim-spark evaluate");
-        try {
-            System.out.println(EvaluateJob.run(session, input, classifier, batchSize, report).summary());
-        } finally {
-            session.stop();
-        }
-        return 0;
+        return spark.run("evaluate", session -> EvaluateJob.run(session, input, classifier, batchSize, report).summary());
     }
 }

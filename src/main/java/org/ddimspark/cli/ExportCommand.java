@@ -1,7 +1,6 @@
 package org.ddimspark.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import org.ddimspark.spark.ExportJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,12 +26,6 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SparkSession session = spark.start("ddim-spark export");
-        try {
-            System.out.println(ExportJob.run(session, input, output, overwrite).describe(output));
-        } finally {
-            session.stop();
-        }
-        return 0;
+        return spark.run("export", session -> ExportJob.run(session, input, output, overwrite).describe(output));
     }
 }

@@ -5,14 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
-import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InterpolateJob;
 import org.ddimspark.spark.InterpolateJobOptions;
-import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
-import org.ddimspark.spark.SharedModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,19 +66,11 @@ final class InterpolateCommand implements Callable<Integer> {
     SparkOptions spark;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         InterpolateJobOptions options = options();
-        ModelCard card = ModelCard.load(BundledModels.resolve(options.model()));
-        options.validate(card);
-        SharedModels.get(options.model(), card.sha256()).check();
-        SparkSession session = spark.start("ddim-spark interpolate");
-        try {
-            RunReport report = InterpolateJob.run(session, options, card);
-            System.out.println(report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
-        } finally {
-            session.stop();
-        }
-        return 0;
+        ModelCard card = ModelOption.checked(options.model(), options::validate);
+        return spark.run("interpolate", session -> InterpolateJob.run(session, options, card)
+                .summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

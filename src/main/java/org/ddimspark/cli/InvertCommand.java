@@ -1,15 +1,11 @@
 package org.ddimspark.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import org.ddimspark.image.ImageDecoder;
 import org.ddimspark.image.ImageFit;
-import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InvertJob;
 import org.ddimspark.spark.InvertJobOptions;
-import org.ddimspark.spark.RunReport;
-import org.ddimspark.spark.SharedModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,19 +57,10 @@ final class InvertCommand implements Callable<Integer> {
     SparkOptions spark;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         InvertJobOptions options = options();
-        ModelCard card = ModelCard.load(BundledModels.resolve(options.model()));
-        options.validate(card);
-        SharedModels.get(options.model(), card.sha256()).check();
-        SparkSession session = spark.start("ddim-spark invert");
-        try {
-            RunReport report = InvertJob.run(session, options, card);
-            System.out.println(report.summary(options.output()));
-        } finally {
-            session.stop();
-        }
-        return 0;
+        ModelCard card = ModelOption.checked(options.model(), options::validate);
+        return spark.run("invert", session -> InvertJob.run(session, options, card).summary(options.output()));
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

@@ -1,15 +1,11 @@
 package org.ddimspark.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
-import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.spark.ClassMode;
-import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
 import org.ddimspark.spark.SampleJobOptions;
-import org.ddimspark.spark.SharedModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -80,21 +76,11 @@ final class SampleCommand implements Callable<Integer> {
     SparkOptions spark;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         SampleJobOptions options = options();
-        ModelCard card = ModelCard.load(BundledModels.resolve(options.model()));
-        options.validate(card);
-        // one forward pass before Spark starts: a model that does not fit its card fails here, in one line;
-        // in local mode the executor then finds the model already loaded
-        SharedModels.get(options.model(), card.sha256()).check();
-        SparkSession session = spark.start("ddim-spark sample");
-        try {
-            RunReport report = SampleJob.run(session, options, card);
-            System.out.println(report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
-        } finally {
-            session.stop();
-        }
-        return 0;
+        ModelCard card = ModelOption.checked(options.model(), options::validate);
+        return spark.run("sample", session -> SampleJob.run(session, options, card)
+                .summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

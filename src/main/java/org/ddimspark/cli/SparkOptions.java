@@ -33,6 +33,29 @@ final class SparkOptions {
     }
 
     /**
+     * Runs a job in its own Spark session, stopped when the job ends, and prints what the job returns.
+     *
+     * @param command the command, which names the application
+     * @param job the job; what it returns is printed
+     * @return 0, the exit code of success
+     */
+    int run(String command, SparkJob job) throws Exception {
+        SparkSession session = start("ddim-spark " + command);
+        try {
+            System.out.println(job.run(session));
+        } finally {
+            session.stop();
+        }
+        return 0;
+    }
+
+    /** A job on a Spark session that returns its summary. */
+    @FunctionalInterface
+    interface SparkJob {
+        String run(SparkSession session) throws Exception;
+    }
+
+    /**
      * Starts (or joins) the Spark session.
      *
      * @param appName the application name
