@@ -4,11 +4,16 @@ import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -16,15 +21,22 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.image.BadImageException;
+import org.ddimspark.image.ContactSheet;
+import org.ddimspark.image.ImageDecoder;
+import org.ddimspark.image.ModelSpace;
+import org.ddimspark.image.PngCodec;
 import org.ddimspark.model.ModelCard;
 
 /**
  * The {@code invert} job: every file under the input folder or glob (Spark's binaryFile source, so any
  * Hadoop file system), decoded, fitted and inverted to its DDIM latent in batches through the executor's
  * shared model, optionally reconstructed and measured; one Parquet row per file, bad files as error rows;
- * then the run report with the errors by reason and the mean reconstruction error.
+ * then the run report with the errors by reason and the mean reconstruction error, and with --reconstruct a
+ * contact sheet of inputs beside their reconstructions.
  */
 public final class InvertJob {
+
+    private static final int CONTACT_SHEET_PAIRS = 32;
 
     private InvertJob() {}
 
@@ -70,6 +82,9 @@ public final class InvertJob {
             metrics.put("mean_reconstruction_mse", means.getDouble(0));
             metrics.put("mean_reconstruction_psnr", means.getDouble(1));
         }
+        if (options.reconstruct() && counts.ok() > 0) {
+            writeContactSheet(spark, written, options, card);
+        }
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("input", options.input());
         settings.put("sampler", options.sampler().resolve(card, false).toString());
@@ -85,6 +100,38 @@ public final class InvertJob {
             throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
         }
         return report;
+    }
+
+    /**
+     * Writes {@link SampleJob#CONTACT_SHEET}: the first 32 images in id order, each input (as it entered the
+     * model, after --fit) beside its reconstruction, labelled with the id and the PSNR.
+     */
+    private static void writeContactSheet(SparkSession spark, Dataset<Row> written, InvertJobOptions options,
+            ModelCard card) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        ImageDecoder decoder = new ImageDecoder(options.maxPixels());
+        float[] input = new float[card.sampleSize()];
+        List<ContactSheet.Tile> tiles = new ArrayList<>();
+        for (Row r : written.where(col("status").equalTo(OutputSchema.OK)).orderBy("id").limit(CONTACT_SHEET_PAIRS)
+                .select("id", "source", "image.bytes", "reconstruction_psnr").collectAsList()) {
+            byte[] png = null;
+            Path source = new Path(r.getString(1));
+            try (InputStream in = source.getFileSystem(conf).open(source)) {
+                ModelSpace.fromImage(decoder.decode(in.readAllBytes()), card.sampleShape(), card.valueRange(),
+                        options.fit(), input, 0);
+                png = PngCodec.encode(input, 0, card.sampleShape(), card.valueRange());
+            } catch (IOException | BadImageException e) {
+                // the file changed since the job read it: its tile stays empty
+            }
+            tiles.add(new ContactSheet.Tile(png, r.getString(0)));
+            tiles.add(new ContactSheet.Tile((byte[]) r.get(2), String.format(Locale.ROOT, "%.1f dB", r.getDouble(3))));
+        }
+        Path path = new Path(options.output(), SampleJob.CONTACT_SHEET);
+        try (OutputStream out = path.getFileSystem(conf).create(path, true)) {
+            out.write(ContactSheet.render(tiles, 8, 56));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + SampleJob.CONTACT_SHEET + " to " + options.output(), e);
+        }
     }
 
     /** The work of one partition: files in, inversion rows out, batch by batch. */

@@ -132,6 +132,12 @@ class InvertJobTest {
             assertTrue(mse < 0.01, id + " reconstruction mse " + mse);
         }
 
+        // the contact sheet: the 6 inputs beside their reconstructions, 8 tiles a row
+        BufferedImage sheet = PngCodec.decode(Files.readAllBytes(tmp.resolve("p2b3").resolve("_contact_sheet.png")));
+        int tile = (sheet.getWidth() - 2) / 8 - 2; // 8 columns of tile + gap 2, plus a gap
+        assertTrue(tile >= 56, "tile " + tile);
+        assertEquals(2 * (tile + 14 + 2) + 2, sheet.getHeight(), "two rows of 12 tiles (label 14, gap 2)");
+
         // the same files in one partition, one image per forward: the same latents and PNG bytes
         InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
                 .setInput(input.toString()).setOutput(tmp.resolve("p1b1").toString()).optSampler(sampler)
