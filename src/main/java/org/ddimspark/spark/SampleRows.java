@@ -44,6 +44,8 @@ final class SampleRows {
     private final DdimSampler sampler;
     private final int[] shape;
     private final int size;
+    private final String settingsWithClass;
+    private final String settingsWithoutClass;
 
     SampleRows(SampleJobOptions options, Denoiser denoiser) {
         this.options = options;
@@ -51,6 +53,8 @@ final class SampleRows {
         this.sampler = new DdimSampler(denoiser, options.sampler());
         this.shape = card.sampleShape();
         this.size = card.sampleSize();
+        this.settingsWithClass = options.sampler().resolve(card, true).toString();
+        this.settingsWithoutClass = options.sampler().resolve(card, false).toString();
     }
 
     /** Returns the requests of a seed job's indices. */
@@ -120,7 +124,7 @@ final class SampleRows {
 
     private Row row(Request q, float[] latent, byte[] png, float[] sample, double guidance, String error) {
         Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(q.id()));
-        String settings = options.sampler().resolve(card, q.classLabel() >= 0).toString();
+        String settings = q.classLabel() >= 0 ? settingsWithClass : settingsWithoutClass;
         return RowFactory.create(q.id(), q.seed(), q.classLabel() < 0 ? null : q.classLabel(),
                 options.sampler().steps(), options.sampler().eta(), guidance, options.sampler().spacing().id(), settings,
                 card.reference(), latent, shape.clone(), image, sample,
