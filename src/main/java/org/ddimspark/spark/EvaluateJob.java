@@ -3,8 +3,6 @@ package org.ddimspark.spark;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -104,12 +102,8 @@ public final class EvaluateJob {
                 new ArrayList<>(new TreeSet<>(runs)), features.size(), conditioned,
                 conditioned == 0 ? Double.NaN : (double) correct / conditioned, classAccuracy, fid,
                 model.reference().count());
-        Path path = report == null ? new Path(input, EvaluationReport.FILE) : new Path(report);
-        try (OutputStream out = path.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(path, true)) {
-            out.write(result.toJson().getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the evaluation report " + path, e);
-        }
+        OutputFiles.write(spark, report == null ? new Path(input, EvaluationReport.FILE) : new Path(report),
+                result.toJson().getBytes(StandardCharsets.UTF_8));
         return result;
     }
 

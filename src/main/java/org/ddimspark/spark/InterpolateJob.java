@@ -2,9 +2,6 @@ package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -104,11 +100,7 @@ public final class InterpolateJob {
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
         RunReport report = RunReport.of("interpolate", card.reference(), settings, counts, Map.of(), started, spark);
-        try {
-            report.write(options.output(), spark.sparkContext().hadoopConfiguration());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
-        }
+        OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
 
@@ -174,12 +166,7 @@ public final class InterpolateJob {
         for (Row r : rows) {
             tiles.add(new ContactSheet.Tile(r.isNullAt(1) ? null : (byte[]) r.get(1), String.format("%.2f", r.getDouble(0))));
         }
-        Path path = new Path(options.output(), SampleJob.CONTACT_SHEET);
-        try (OutputStream out = path.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(path, true)) {
-            out.write(ContactSheet.render(tiles, options.frames(), 56));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + SampleJob.CONTACT_SHEET + " to " + options.output(), e);
-        }
+        OutputFiles.writeContactSheet(spark, options.output(), tiles, options.frames());
     }
 
     /** The work of one partition: frame requests in, interpolation rows out, batch by batch. */

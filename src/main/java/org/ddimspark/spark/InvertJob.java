@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,8 +80,6 @@ public final class InvertJob {
                     .agg(avg("reconstruction_mse"), avg("reconstruction_psnr")).first();
             metrics.put("mean_reconstruction_mse", means.getDouble(0));
             metrics.put("mean_reconstruction_psnr", means.getDouble(1));
-        }
-        if (options.reconstruct() && counts.ok() > 0) {
             writeContactSheet(spark, written, options, card);
         }
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -94,11 +91,7 @@ public final class InvertJob {
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", options.partitions());
         RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, started, spark);
-        try {
-            report.write(options.output(), spark.sparkContext().hadoopConfiguration());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
-        }
+        OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
 
@@ -126,12 +119,7 @@ public final class InvertJob {
             tiles.add(new ContactSheet.Tile(png, r.getString(0)));
             tiles.add(new ContactSheet.Tile((byte[]) r.get(2), String.format(Locale.ROOT, "%.1f dB", r.getDouble(3))));
         }
-        Path path = new Path(options.output(), SampleJob.CONTACT_SHEET);
-        try (OutputStream out = path.getFileSystem(conf).create(path, true)) {
-            out.write(ContactSheet.render(tiles, 8, 56));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + SampleJob.CONTACT_SHEET + " to " + options.output(), e);
-        }
+        OutputFiles.writeContactSheet(spark, options.output(), tiles, 8);
     }
 
     /** The work of one partition: files in, inversion rows out, batch by batch. */

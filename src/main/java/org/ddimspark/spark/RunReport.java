@@ -1,13 +1,8 @@
 package org.ddimspark.spark;
 
 import com.google.gson.GsonBuilder;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -73,21 +68,6 @@ public record RunReport(String command, String model, Map<String, Object> settin
         json.put("seconds", seconds);
         json.put("spark", spark);
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(json) + "\n";
-    }
-
-    /**
-     * Writes the report into an output directory on any Hadoop file system.
-     *
-     * @param output the output directory
-     * @param conf the Hadoop configuration
-     * @throws IOException when the file cannot be written
-     */
-    public void write(String output, Configuration conf) throws IOException {
-        Path path = new Path(output, FILE);
-        FileSystem fs = path.getFileSystem(conf);
-        try (OutputStream out = fs.create(path, true)) {
-            out.write(toJson().getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     /** Returns a one-line summary for the console. */

@@ -3,15 +3,10 @@ package org.ddimspark.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -78,14 +73,9 @@ public final class SampleJob {
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
         settings.put("save_sample", options.saveSample());
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        writeContactSheet(spark, options, card, hadoop);
+        writeContactSheet(spark, options, card);
         RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), started, spark);
-        try {
-            report.write(options.output(), hadoop);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + RunReport.FILE + " to " + options.output(), e);
-        }
+        OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
 
@@ -106,8 +96,7 @@ public final class SampleJob {
     }
 
     /** Writes {@link #CONTACT_SHEET}: the first 64 requests' images in seed order, labelled by class or seed. */
-    private static void writeContactSheet(SparkSession spark, SampleJobOptions options, ModelCard card,
-            Configuration hadoop) {
+    private static void writeContactSheet(SparkSession spark, SampleJobOptions options, ModelCard card) {
         Dataset<Row> output = spark.read().parquet(options.output());
         if (options.fromLatents() == null) {
             long first = options.seedStart();
@@ -128,11 +117,6 @@ public final class SampleJob {
             }
             tiles.add(new ContactSheet.Tile(r.isNullAt(2) ? null : (byte[]) r.get(2), label));
         }
-        Path path = new Path(options.output(), CONTACT_SHEET);
-        try (OutputStream out = path.getFileSystem(hadoop).create(path, true)) {
-            out.write(ContactSheet.render(tiles, 8, 56));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + CONTACT_SHEET + " to " + options.output(), e);
-        }
+        OutputFiles.writeContactSheet(spark, options.output(), tiles, 8);
     }
 }

@@ -24,7 +24,6 @@ import org.ddimspark.model.ModelCard;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.BatchResult;
 import org.ddimspark.sampling.DdimInverter;
-import org.ddimspark.sampling.DdimSampler;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.ImageFiles;
