@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.ddimspark.export.CsvLine;
 import org.ddimspark.export.NpyWriter;
 
@@ -93,22 +94,20 @@ public final class ExportJob {
         fs.mkdirs(dir);
 
         boolean hasImage = schema.getFieldIndex("image").isDefined();
-        long images = 0;
+        LongAccumulator images = spark.sparkContext().longAccumulator("png files");
         if (hasImage) {
-            Dataset<Row> pngs = rows.where(col("image.bytes").isNotNull()).select(col("id"), col("image.bytes"));
-            pngs.foreachPartition(new WritePngs(output, hadoopSettings(spark)));
-            images = pngs.count();
+            rows.where(col("image.bytes").isNotNull()).select(col("id"), col("image.bytes"))
+                    .foreachPartition(new WritePngs(output, hadoopSettings(spark), images));
         }
         boolean hasLatent = schema.getFieldIndex("latent").isDefined();
         int[] latentShape = null;
         long latents = 0;
         if (hasLatent) {
-            Dataset<Row> withLatent = rows.where(col("latent").isNotNull());
-            List<Row> shapes = withLatent.select("latent_shape").distinct().collectAsList();
+            List<Row> shapes = rows.where(col("latent").isNotNull()).groupBy("latent_shape").count().collectAsList();
             if (shapes.size() > 1) {
                 throw new IllegalArgumentException(input + " holds latents of " + shapes.size() + " shapes; .npy takes one");
             }
-            latents = withLatent.count();
+            latents = shapes.isEmpty() ? 0 : shapes.get(0).getLong(1);
             if (latents > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(latents + " latents do not fit one .npy");
             }
@@ -169,7 +168,7 @@ public final class ExportJob {
                 count++;
             }
         }
-        return new Summary(count, images, latentShape);
+        return new Summary(count, images.value(), latentShape);
     }
 
     private static Writer writer(FileSystem fs, Path path) throws IOException {
@@ -194,10 +193,12 @@ public final class ExportJob {
 
         private final String output;
         private final Map<String, String> hadoop;
+        private final LongAccumulator written;
 
-        WritePngs(String output, Map<String, String> hadoop) {
+        WritePngs(String output, Map<String, String> hadoop, LongAccumulator written) {
             this.output = output;
             this.hadoop = new LinkedHashMap<>(hadoop);
+            this.written = written;
         }
 
         @Override
@@ -214,6 +215,7 @@ public final class ExportJob {
                 try (OutputStream out = fs.create(path, true)) {
                     out.write((byte[]) r.get(1));
                 }
+                written.add(1);
             }
         }
     }
