@@ -6,9 +6,14 @@
 #   jobs/table2.sh [N] [steps...]        default: N = 100, steps = 10 20 50 100 200 500 1000
 #
 # Needs Debian's dataset-fashion-mnist and python3-pil for the test images (notebooks/export_pngs.py).
-# Writes out/table2/<model>/S<steps>/ (Parquet, run report) and prints a Markdown table.
+# Writes out/table2/<model>-<sha256 prefix>/N<count>-S<steps>/ (Parquet, run report) and prints a Markdown table.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# results are kept per model version (the first 12 hex digits of model.pt's sha256), and reused when present
+card_sha() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["sha256"][:12])' \
+    "$root/src/main/resources/models/$1/model.json"
+}
 count=${1:-100}
 shift || true
 steps=("$@")
@@ -21,7 +26,7 @@ if [ ! -f "$images/labels.csv" ]; then
 fi
 for model in fashion-mnist-ddpm fashion-mnist-flow; do
   for s in "${steps[@]}"; do
-    dir="$out/$model/N$count-S$s"
+    dir="$out/$model-$(card_sha "$model")/N$count-S$s"
     if [ ! -f "$dir/_ddim_run.json" ]; then
       "$root/jobs/ddim" invert --model "$model" --input "$images/*.png" --output "$dir" --reconstruct --steps "$s" \
         --batch-size 50 --overwrite >&2
@@ -29,18 +34,19 @@ for model in fashion-mnist-ddpm fashion-mnist-flow; do
   done
 done
 
-python3 - "$out" "$count" "${steps[@]}" <<'PY'
+shas=$(for model in fashion-mnist-ddpm fashion-mnist-flow; do card_sha "$model"; done)
+python3 - "$out" $shas "$count" "${steps[@]}" <<'PY'
 import json, sys
-out, count, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
+out, shas, count, steps = sys.argv[1], sys.argv[2:4], sys.argv[4], sys.argv[5:]
 paper = {"10": "0.014", "20": "0.0065", "50": "0.0023", "100": "0.0009", "200": "0.0004", "500": "0.0001", "1000": "0.0001"}
 print("\nReconstruction error (mean squared error on [0, 1] pixels) of the first %s Fashion-MNIST test images\n" % count)
 print("| | " + " | ".join("S = %s" % s for s in steps) + " |")
 print("|---|" + "---|" * len(steps))
 print("| DDIM paper, CIFAR-10 | " + " | ".join(paper.get(s, "") for s in steps) + " |")
-for model in ("fashion-mnist-ddpm", "fashion-mnist-flow"):
+for model, sha in zip(("fashion-mnist-ddpm", "fashion-mnist-flow"), shas):
     cells = []
     for s in steps:
-        r = json.load(open("%s/%s/N%s-S%s/_ddim_run.json" % (out, model, count, s)))
+        r = json.load(open("%s/%s-%s/N%s-S%s/_ddim_run.json" % (out, model, sha, count, s)))
         assert r["ok"] == int(count), "%s S=%s: %s of %s images ok" % (model, s, r["ok"], count)
         cells.append("%.4f" % r["metrics"]["mean_reconstruction_mse"])
     print("| %s | %s |" % (model, " | ".join(cells)))
