@@ -47,7 +47,7 @@ final class InvertCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
-            description = "Spark partitions (default: as Spark splits the input files).")
+            description = "Spark partitions (default: as Spark splits the input files, at least Spark's default parallelism).")
     int partitions;
 
     @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")

@@ -54,8 +54,12 @@ public final class InvertJob {
                 .option("recursiveFileLookup", "true")
                 .load(options.input())
                 .select("path", "content");
-        if (options.partitions() > 0) {
-            files = files.repartition(options.partitions());
+        // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): spread them over
+        // at least as many tasks as there are cores, so a small folder does not run on one core
+        int partitions = options.partitions() > 0 ? options.partitions()
+                : Math.max(files.rdd().getNumPartitions(), spark.sparkContext().defaultParallelism());
+        if (partitions != files.rdd().getNumPartitions()) {
+            files = files.repartition(partitions);
         }
         Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256()),
                 Encoders.row(OutputSchema.INVERSION));
@@ -89,7 +93,7 @@ public final class InvertJob {
         settings.put("max_pixels", options.maxPixels());
         settings.put("reconstruct", options.reconstruct());
         settings.put("batch_size", options.batchSize());
-        settings.put("partitions", options.partitions());
+        settings.put("partitions", partitions);
         RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, started, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;

@@ -194,6 +194,7 @@ class InvertJobTest {
                 .optSampler(SamplerOptions.builder().setSteps(5).build()).optFit(ImageFit.ERROR).build();
         RunReport report = InvertJob.run(spark, options, card);
         assertEquals(2, report.rows());
+        assertEquals(2, report.settings().get("partitions"), "two small files still make two tasks on local[2]");
         Map<String, Row> rows = byId("glob");
         assertEquals(new TreeMap<>(Map.of("rgb.bmp", "wrong size: image is 20x17, the model takes 16x16 (--fit error)",
                 "wide.gif", "wrong size: image is 31x9, the model takes 16x16 (--fit error)")),
