@@ -153,12 +153,7 @@ public final class ExportJob {
                     line.add(r.get(i));
                 }
                 if (!r.isNullAt(scalars.size() + 1)) {
-                    List<Float> values = r.getList(scalars.size() + 1);
-                    float[] latent = new float[values.size()];
-                    for (int i = 0; i < latent.length; i++) {
-                        latent[i] = values.get(i);
-                    }
-                    npy.write(latent);
+                    npy.write(ArrayColumns.floats(r, scalars.size() + 1));
                     ids.write(id + "\n");
                     line.add(index++);
                 } else {

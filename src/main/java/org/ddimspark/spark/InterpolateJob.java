@@ -137,16 +137,12 @@ public final class InterpolateJob {
             if (r.isNullAt(1)) {
                 throw new IllegalArgumentException("--from row '" + id + "' has no latent");
             }
-            int[] shape = r.getList(2).stream().mapToInt(v -> (Integer) v).toArray();
+            int[] shape = ArrayColumns.ints(r, 2);
             if (!Arrays.equals(shape, card.sampleShape())) {
                 throw new IllegalArgumentException("--from row '" + id + "' has latent_shape " + Arrays.toString(shape)
                         + ", the model takes " + Arrays.toString(card.sampleShape()));
             }
-            List<Float> values = r.getList(1);
-            float[] latent = new float[values.size()];
-            for (int i = 0; i < latent.length; i++) {
-                latent[i] = values.get(i);
-            }
+            float[] latent = ArrayColumns.floats(r, 1);
             int c = r.isNullAt(3) || !card.isConditional() ? -1 : r.getInt(3);
             ends.put(id, new EndPoint(id, latent, c));
         }
@@ -189,7 +185,7 @@ public final class InterpolateJob {
                 List<SampleRows.Request> frames = new ArrayList<>(batch.size());
                 for (Row r : batch) {
                     String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
-                    float[] latent = Slerp.between(floats(r.getList(6)), floats(r.getList(7)), r.getDouble(4));
+                    float[] latent = Slerp.between(ArrayColumns.floats(r, 6), ArrayColumns.floats(r, 7), r.getDouble(4));
                     frames.add(new SampleRows.Request(id, 0L, r.isNullAt(5) ? -1 : r.getInt(5), latent, null));
                 }
                 List<Row> sampled = sampler.run(frames);
@@ -210,14 +206,6 @@ public final class InterpolateJob {
         /** A column of a row of {@link SampleRows}, which carries no schema of its own. */
         private static Object sampled(Row row, String column) {
             return row.get(OutputSchema.SAMPLE.fieldIndex(column));
-        }
-
-        private static float[] floats(List<Float> values) {
-            float[] out = new float[values.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = values.get(i);
-            }
-            return out;
         }
     }
 }

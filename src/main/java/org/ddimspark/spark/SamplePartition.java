@@ -83,12 +83,8 @@ final class SamplePartition {
             if (r.isNullAt(1)) {
                 return new SampleRows.Request(id, seed, classLabel, null, "input row has no latent");
             }
-            List<Float> values = r.getList(1);
-            float[] latent = new float[values.size()];
-            for (int i = 0; i < latent.length; i++) {
-                latent[i] = values.get(i);
-            }
-            int[] shape = r.isNullAt(2) ? null : r.getList(2).stream().mapToInt(v -> (Integer) v).toArray();
+            float[] latent = ArrayColumns.floats(r, 1);
+            int[] shape = ArrayColumns.ints(r, 2);
             if (!Arrays.equals(shape, card.sampleShape()) || latent.length != card.sampleSize()) {
                 return new SampleRows.Request(id, seed, classLabel, latent, "latent_shape " + Arrays.toString(shape)
                         + " does not match the model's sample_shape " + Arrays.toString(card.sampleShape()));
