@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ddim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "DDIM sampling for diffusion and rectified-flow models on Apache Spark.",
         subcommands = {SampleCommand.class, InvertCommand.class, InterpolateCommand.class, ExportCommand.class,
-            EvaluateCommand.class, InfoCommand.class})
+            EvaluateCommand.class, InfoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code of a bad command line, configuration or model. */

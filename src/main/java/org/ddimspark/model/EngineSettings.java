@@ -1,5 +1,7 @@
 package org.ddimspark.model;
 
+import ai.djl.pytorch.jni.JniUtils;
+
 /**
  * The DJL settings every JVM of a job needs, applied before the PyTorch engine starts unless the user set
  * them: offline (never download libtorch: the native jar on the class path is used) and one inter-op
@@ -33,6 +35,11 @@ public final class EngineSettings {
     /** Returns whether this JVM runs with {@code ONEDNN_MAX_CPU_ISA} set (to any value the user chose). */
     public static boolean oneDnnLimited() {
         return System.getenv(ONEDNN_ISA) != null;
+    }
+
+    /** Returns the intra-op threads of the loaded PyTorch engine. */
+    public static int intraOpThreads() {
+        return JniUtils.getNumThreads();
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import org.ddimspark.schedule.NoiseLevel;
 import org.ddimspark.schedule.NoiseSchedule;
 import org.ddimspark.schedule.ScheduleKind;
 import org.ddimspark.schedule.TimestepInput;
@@ -242,6 +243,13 @@ public final class ModelCard implements Serializable {
     /** Returns what the network is given as time. */
     public TimestepInput timestepInput() {
         return timestepInput;
+    }
+
+    /** Returns the noisiest point of the model's path: the last trained timestep, or flow time 1. */
+    public NoiseLevel noisiestLevel() {
+        return schedule.kind().isDiffusion()
+                ? schedule.diffusionLevel(schedule.trainTimesteps() - 1, timestepInput)
+                : NoiseSchedule.flowLevel(1.0, timestepInput);
     }
 
     /** Returns [C, H, W]. */

@@ -19,9 +19,14 @@ public final class TorchScriptDenoiser implements Denoiser {
     private final NDManager parent;
     private final Predictor<NDList, NDList> predictor;
     private final Shape sampleShape;
+    private final int forwardBatch;
 
-    TorchScriptDenoiser(ModelCard card, ZooModel<NDList, NDList> model) {
+    TorchScriptDenoiser(ModelCard card, ZooModel<NDList, NDList> model, int forwardBatch) {
+        if (forwardBatch < 1) {
+            throw new IllegalArgumentException("forward batch must be at least 1, got " + forwardBatch);
+        }
         this.card = card;
+        this.forwardBatch = forwardBatch;
         this.parent = model.getNDManager();
         this.predictor = model.newPredictor();
         int[] s = card.sampleShape();
@@ -36,8 +41,8 @@ public final class TorchScriptDenoiser implements Denoiser {
     /**
      * {@inheritDoc}
      *
-     * <p>The network runs on chunks of exactly {@link ModelCard#forwardBatch()} rows; the last chunk is padded
-     * with copies of its first row, whose outputs are dropped.
+     * <p>The network runs on chunks of exactly {@link #forwardBatch()} rows; the last chunk is padded with
+     * copies of its first row, whose outputs are dropped.
      */
     @Override
     public float[] forward(float[] x, float[] t, long[] y, int batch) {
@@ -46,7 +51,7 @@ public final class TorchScriptDenoiser implements Denoiser {
                     + (card.isConditional() ? "needs a class for every sample" : "takes no class"));
         }
         int size = card.sampleSize();
-        int chunk = card.forwardBatch();
+        int chunk = forwardBatch;
         float[] out = new float[batch * size];
         float[] xs = new float[chunk * size];
         float[] ts = new float[chunk];
@@ -86,6 +91,11 @@ public final class TorchScriptDenoiser implements Denoiser {
             throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Returns the rows of every network forward: the card's {@code forward_batch} unless made otherwise. */
+    public int forwardBatch() {
+        return forwardBatch;
     }
 
     @Override

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.schedule.NoiseLevel;
-import org.ddimspark.schedule.NoiseSchedule;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -80,9 +79,7 @@ public final class TorchScriptModel implements AutoCloseable {
     public String check() {
         int batch = 2;
         int size = card.sampleSize();
-        NoiseLevel first = card.schedule().kind().isDiffusion()
-                ? card.schedule().diffusionLevel(card.schedule().trainTimesteps() - 1, card.timestepInput())
-                : NoiseSchedule.flowLevel(1.0, card.timestepInput());
+        NoiseLevel first = card.noisiestLevel();
         float[] x = new float[batch * size];
         for (int r = 0; r < batch; r++) {
             SeededNoise.fill(r, SeededNoise.LATENT_STREAM, x, r * size, size);
@@ -153,7 +150,19 @@ public final class TorchScriptModel implements AutoCloseable {
      * @return the denoiser
      */
     public TorchScriptDenoiser newDenoiser() {
-        return new TorchScriptDenoiser(card, model);
+        return new TorchScriptDenoiser(card, model, card.forwardBatch());
+    }
+
+    /**
+     * Returns a new denoiser whose forwards run on chunks of another size than the card's
+     * {@code forward_batch}: for measuring which size to write into a card. Its outputs can differ from
+     * those of {@link #newDenoiser()} in the last bits, so jobs never use it.
+     *
+     * @param forwardBatch the rows of every network forward, at least 1
+     * @return the denoiser
+     */
+    public TorchScriptDenoiser newDenoiser(int forwardBatch) {
+        return new TorchScriptDenoiser(card, model, forwardBatch);
     }
 
     @Override

@@ -134,6 +134,25 @@ class MainTest {
     }
 
     @Test
+    void benchPrintsOneLinePerConfigurationAndTheSamplersShare() {
+        Result r = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--rows", "6",
+                "--forward-batch", "4,6", "--warmup", "0", "--repeats", "1", "--steps", "2");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).startsWith("bench: gaussian-x0-cond (sha256 537a4a2f76ff) on cpu(), 1 intra-op threads, ONEDNN_MAX_CPU_ISA="), r.out());
+        assertEquals("forward of 6 rows of [3, 8, 8]; median of 1 runs after 0 warm-up runs; ratio = rows/s over the"
+                + " first line's", lines.get(1));
+        assertTrue(lines.get(3).matches("4 +[0-9.]+ +[0-9.]+ +1\\.00 +0\\.00e\\+00"), lines.get(3));
+        assertTrue(lines.get(4).matches("6 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.e+-]+"), lines.get(4));
+        assertTrue(lines.get(5).startsWith("sampling: 2 steps of 6 rows (12 rows a forward, the card's forward batch"), lines.get(5));
+        assertEquals(6, lines.size(), r.out());
+
+        Result bad = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--forward-batch", "4,4");
+        assertEquals(Main.USAGE, bad.code());
+        assertEquals("ddim bench: forward batch 4 is given twice", bad.err().strip());
+    }
+
+    @Test
     void sampleRunsSparkWithConfigFileDefaultsThatTheCommandLineOverrides() throws IOException {
         Path config = tmp.resolve("job.conf");
         Files.writeString(config, String.join("\n",
