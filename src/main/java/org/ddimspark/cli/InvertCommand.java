@@ -53,6 +53,10 @@ final class InvertCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")
     boolean overwrite;
 
+    @Option(names = "--resume", description = "Complete an existing output made with the same settings: keep its"
+            + " rows, invert and append only the files whose id it lacks (default: fail if it exists).")
+    boolean resume;
+
     @Mixin
     SparkOptions spark;
 
@@ -76,6 +80,7 @@ final class InvertCommand implements Callable<Integer> {
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)
                 .optOverwrite(overwrite)
+                .optResume(resume)
                 .build();
     }
 }

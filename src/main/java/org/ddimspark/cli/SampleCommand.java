@@ -72,6 +72,10 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")
     boolean overwrite;
 
+    @Option(names = "--resume", description = "Complete an existing output made with the same settings: keep its"
+            + " rows, compute and append only the missing ones (default: fail if it exists).")
+    boolean resume;
+
     @Mixin
     SparkOptions spark;
 
@@ -109,6 +113,7 @@ final class SampleCommand implements Callable<Integer> {
                 .optPartitions(partitions)
                 .optSaveSample(saveSample)
                 .optOverwrite(overwrite)
+                .optResume(resume)
                 .optSampler(sampler)
                 .build();
     }

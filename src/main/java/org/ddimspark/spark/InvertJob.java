@@ -13,12 +13,17 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.ddimspark.image.BadImageException;
 import org.ddimspark.image.ContactSheet;
 import org.ddimspark.image.ImageDecoder;
@@ -31,7 +36,8 @@ import org.ddimspark.model.ModelCard;
  * Hadoop file system), decoded, fitted and inverted to its DDIM latent in batches through the executor's
  * shared model, optionally reconstructed and measured; one Parquet row per file, bad files as error rows;
  * then the run report with the errors by reason and the mean reconstruction error, and with --reconstruct a
- * contact sheet of inputs beside their reconstructions.
+ * contact sheet of inputs beside their reconstructions. With {@code --resume}, only the files whose id the
+ * output lacks are inverted: a scheduled run over a growing folder adds its new images.
  */
 public final class InvertJob {
 
@@ -50,6 +56,11 @@ public final class InvertJob {
     public static RunReport run(SparkSession spark, InvertJobOptions options, ModelCard card) {
         long started = System.nanoTime();
         String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
+        ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
+        if (resumed != null) {
+            requireSameSettings(resumed, options, card);
+        }
+        long kept = resumed == null ? 0 : resumed.rows();
         Dataset<Row> files = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")
                 .load(options.input())
@@ -58,7 +69,13 @@ public final class InvertJob {
         // at least as many tasks as there are cores, so a small folder does not run on one core
         int partitions = options.partitions() > 0 ? options.partitions()
                 : Math.max(files.rdd().getNumPartitions(), spark.sparkContext().defaultParallelism());
-        if (partitions != files.rdd().getNumPartitions()) {
+        if (kept > 0) {
+            StructType keyed = new StructType().add("id", DataTypes.StringType, false)
+                    .add("path", DataTypes.StringType, false).add("content", DataTypes.BinaryType, true);
+            Dataset<Row> withIds = files.map((MapFunction<Row, Row>) f -> RowFactory.create(
+                    InputFiles.of(root, f.getString(0)), f.getString(0), f.get(1)), Encoders.row(keyed));
+            files = resumed.missing(withIds, "id").select("path", "content").repartition(partitions);
+        } else if (partitions != files.rdd().getNumPartitions()) {
             files = files.repartition(partitions);
         }
         Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256()),
@@ -72,9 +89,11 @@ public final class InvertJob {
             throw new UncheckedIOException("cannot list " + options.input(), e);
         }
         if (!empty.isEmpty()) {
-            rows = rows.union(spark.createDataFrame(empty, OutputSchema.INVERSION));
+            Dataset<Row> emptyRows = spark.createDataFrame(empty, OutputSchema.INVERSION);
+            rows = rows.union(kept > 0 ? resumed.missing(emptyRows, "id") : emptyRows);
         }
-        rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+        rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
+                : SaveMode.ErrorIfExists).parquet(options.output());
 
         Dataset<Row> written = spark.read().parquet(options.output());
         StatusCounts counts = StatusCounts.of(written);
@@ -94,9 +113,25 @@ public final class InvertJob {
         settings.put("reconstruct", options.reconstruct());
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
+        if (options.resume()) {
+            settings.put("rows_kept", kept);
+        }
         RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, started, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
+    }
+
+    /** Fails when the rows of an output to resume were made with other settings than this run's. */
+    private static void requireSameSettings(ResumedOutput resumed, InvertJobOptions options, ModelCard card) {
+        Map<String, List<?>> expected = new LinkedHashMap<>();
+        expected.put("model", List.of(card.reference()));
+        expected.put("steps", List.of(options.sampler().steps()));
+        expected.put("spacing", List.of(options.sampler().spacing().id()));
+        expected.put("sampler", List.of(options.sampler().resolve(card, false).toString()));
+        resumed.requireSettings(expected);
+        Column ok = col("status").equalTo(OutputSchema.OK);
+        resumed.requireNone(ok.and(options.reconstruct() ? col("reconstruction_mse").isNull()
+                : col("reconstruction_mse").isNotNull()), options.reconstruct() ? "without --reconstruct" : "with --reconstruct");
     }
 
     /**

@@ -22,6 +22,7 @@ public final class InvertJobOptions implements Serializable {
     private final int batchSize;
     private final int partitions;
     private final boolean overwrite;
+    private final boolean resume;
 
     private InvertJobOptions(Builder b) {
         this.model = b.model;
@@ -34,11 +35,29 @@ public final class InvertJobOptions implements Serializable {
         this.batchSize = b.batchSize;
         this.partitions = b.partitions;
         this.overwrite = b.overwrite;
+        this.resume = b.resume;
     }
 
     /** Returns a builder with the defaults of the command line. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Returns a builder holding these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.model = model;
+        b.input = input;
+        b.output = output;
+        b.sampler = sampler;
+        b.fit = fit;
+        b.maxPixels = maxPixels;
+        b.reconstruct = reconstruct;
+        b.batchSize = batchSize;
+        b.partitions = partitions;
+        b.overwrite = overwrite;
+        b.resume = resume;
+        return b;
     }
 
     /** The model directory or bundled model name. */
@@ -91,6 +110,11 @@ public final class InvertJobOptions implements Serializable {
         return overwrite;
     }
 
+    /** Whether an existing output is completed: its rows kept, only the files whose id it lacks inverted. */
+    public boolean resume() {
+        return resume;
+    }
+
     /**
      * Checks these options against a model before any Spark work.
      *
@@ -118,6 +142,7 @@ public final class InvertJobOptions implements Serializable {
         private int batchSize = 16;
         private int partitions;
         private boolean overwrite;
+        private boolean resume;
 
         private Builder() {}
 
@@ -182,6 +207,15 @@ public final class InvertJobOptions implements Serializable {
         }
 
         /**
+         * Sets whether an existing output is completed instead of failing: its rows are kept, and only the
+         * files whose id it lacks (new files, or those a killed run did not commit) are inverted and appended.
+         */
+        public Builder optResume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /**
          * Builds the options.
          *
          * @return the options
@@ -208,6 +242,9 @@ public final class InvertJobOptions implements Serializable {
             }
             if (partitions < 0) {
                 throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            }
+            if (resume && overwrite) {
+                throw new IllegalArgumentException("--resume and --overwrite exclude each other");
             }
             return new InvertJobOptions(this);
         }

@@ -7,21 +7,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ddimspark.image.ContactSheet;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.SamplerOptions;
 
 /**
  * The {@code sample} job: the seed range 0..count-1 (or the latents stored by an earlier job) as a Dataset
  * split into partitions, each partition sampled in batches through the executor's shared model, the rows
- * written as Parquet, then a contact sheet of the first 64 images and the run report. Each row depends only on its seed, class, model and settings, so the output is the same
- * whatever the partitioning, batch size, executors or retries.
+ * written as Parquet, then a contact sheet of the first 64 images and the run report. Each row depends only
+ * on its seed, class, model and settings, so the output is the same whatever the partitioning, batch size,
+ * executors or retries; with {@code --resume}, an interrupted or shorter earlier run is completed with the
+ * rows it lacks.
  */
 public final class SampleJob {
 
@@ -43,19 +49,30 @@ public final class SampleJob {
     public static RunReport run(SparkSession spark, SampleJobOptions options, ModelCard card) {
         long started = System.nanoTime();
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
+        ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
+        if (resumed != null) {
+            requireSameSettings(resumed, options, card);
+        }
+        long kept = resumed == null ? 0 : resumed.rows();
         Dataset<Row> rows;
         if (options.fromLatents() == null) {
             partitions = (int) Math.max(1, Math.min(partitions, options.count()));
-            rows = spark.range(0, options.count(), 1, partitions)
-                    .mapPartitions(new SamplePartition.Seeds(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
+            Dataset<Long> indices = spark.range(0, options.count(), 1, partitions);
+            if (kept > 0) {
+                indices = missingIndices(resumed, indices, options, card.numClasses()).repartition(partitions);
+            }
+            rows = indices.mapPartitions(new SamplePartition.Seeds(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
         } else {
             Dataset<Row> stored = storedLatents(spark, options.fromLatents());
-            if (options.partitions() > 0) {
+            if (kept > 0) {
+                stored = resumed.missing(stored, "id").repartition(partitions);
+            } else if (options.partitions() > 0) {
                 stored = stored.repartition(options.partitions());
             }
             rows = stored.mapPartitions(new SamplePartition.Latents(options, card), Encoders.row(OutputSchema.SAMPLE));
         }
-        rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+        rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
+                : SaveMode.ErrorIfExists).parquet(options.output());
 
         StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -73,10 +90,41 @@ public final class SampleJob {
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
         settings.put("save_sample", options.saveSample());
+        if (options.resume()) {
+            settings.put("rows_kept", kept);
+        }
         writeContactSheet(spark, options, card);
         RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), started, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
+    }
+
+    /** Fails when the rows of an output to resume were made with other settings than this run's. */
+    private static void requireSameSettings(ResumedOutput resumed, SampleJobOptions options, ModelCard card) {
+        SamplerOptions sampler = options.sampler();
+        // a seed job's rows all have a class or none; stored latents may mix both
+        List<Boolean> kinds = options.fromLatents() != null && options.classMode().kind() == ClassMode.Kind.NONE
+                ? List.of(true, false) : List.of(options.classMode().conditioned());
+        Map<String, List<?>> expected = new LinkedHashMap<>();
+        expected.put("model", List.of(card.reference()));
+        expected.put("steps", List.of(sampler.steps()));
+        expected.put("eta", List.of(sampler.eta()));
+        expected.put("spacing", List.of(sampler.spacing().id()));
+        expected.put("guidance", kinds.stream().map(c -> sampler.guidanceFor(card, c)).distinct().toList());
+        expected.put("sampler", kinds.stream().map(c -> sampler.resolve(card, c).toString()).distinct().toList());
+        resumed.requireSettings(expected);
+        Column withSample = col("status").equalTo(OutputSchema.OK).and(col("sample").isNotNull());
+        resumed.requireNone(options.saveSample() ? col("status").equalTo(OutputSchema.OK).and(col("sample").isNull())
+                : withSample, options.saveSample() ? "without --save-sample" : "with --save-sample");
+    }
+
+    /** The indices of a seed range whose request ids are not in a resumed output yet. */
+    private static Dataset<Long> missingIndices(ResumedOutput resumed, Dataset<Long> indices, SampleJobOptions options,
+            int numClasses) {
+        StructType keyed = new StructType().add("index", DataTypes.LongType, false).add("id", DataTypes.StringType, false);
+        Dataset<Row> requests = indices.map((MapFunction<Long, Row>) index -> RowFactory.create(index,
+                SampleRows.seedRequest(options, numClasses, index).id()), Encoders.row(keyed));
+        return resumed.missing(requests, "id").select("index").as(Encoders.LONG());
     }
 
     /** The stored latents of an earlier job as (id, latent, latent_shape, seed, class_label), nulls where absent. */

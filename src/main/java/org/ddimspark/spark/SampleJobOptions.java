@@ -23,6 +23,7 @@ public final class SampleJobOptions implements Serializable {
     private final int partitions;
     private final boolean saveSample;
     private final boolean overwrite;
+    private final boolean resume;
     private final SamplerOptions sampler;
     private final String fromLatents;
 
@@ -36,6 +37,7 @@ public final class SampleJobOptions implements Serializable {
         this.partitions = b.partitions;
         this.saveSample = b.saveSample;
         this.overwrite = b.overwrite;
+        this.resume = b.resume;
         this.sampler = b.sampler;
         this.fromLatents = b.fromLatents;
     }
@@ -57,6 +59,7 @@ public final class SampleJobOptions implements Serializable {
         b.partitions = partitions;
         b.saveSample = saveSample;
         b.overwrite = overwrite;
+        b.resume = resume;
         b.sampler = sampler;
         b.fromLatents = fromLatents;
         return b;
@@ -107,6 +110,11 @@ public final class SampleJobOptions implements Serializable {
         return overwrite;
     }
 
+    /** Returns whether an existing output is completed: its rows kept, only the missing ones computed. */
+    public boolean resume() {
+        return resume;
+    }
+
     /** Returns the sampler options. */
     public SamplerOptions sampler() {
         return sampler;
@@ -149,6 +157,7 @@ public final class SampleJobOptions implements Serializable {
         private int partitions;
         private boolean saveSample;
         private boolean overwrite;
+        private boolean resume;
         private SamplerOptions sampler = SamplerOptions.builder().build();
         private String fromLatents;
 
@@ -266,6 +275,18 @@ public final class SampleJobOptions implements Serializable {
         }
 
         /**
+         * Completes an existing output instead of failing: its rows are kept, and only the requests whose
+         * id is missing are computed and appended.
+         *
+         * @param resume whether to resume
+         * @return this builder
+         */
+        public Builder optResume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /**
          * Sets the sampler options.
          *
          * @param sampler the options
@@ -304,6 +325,9 @@ public final class SampleJobOptions implements Serializable {
             }
             if (partitions < 0) {
                 throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            }
+            if (resume && overwrite) {
+                throw new IllegalArgumentException("--resume and --overwrite exclude each other");
             }
             return new SampleJobOptions(this);
         }

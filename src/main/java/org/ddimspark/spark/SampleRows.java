@@ -61,10 +61,22 @@ final class SampleRows {
     List<Request> seedRequests(long[] indices) {
         List<Request> requests = new ArrayList<>(indices.length);
         for (long index : indices) {
-            int c = options.classMode().conditioned() ? options.classMode().classOf(index, card.numClasses()) : -1;
-            requests.add(Request.ofSeed(options.seedStart() + index, c));
+            requests.add(seedRequest(options, card.numClasses(), index));
         }
         return requests;
+    }
+
+    /**
+     * Returns request {@code index} of a seed job: seed seed-start + index, and its class.
+     *
+     * @param options the job's options
+     * @param numClasses the model's classes
+     * @param index the request's index in the seed range
+     * @return the request
+     */
+    static Request seedRequest(SampleJobOptions options, int numClasses, long index) {
+        int c = options.classMode().conditioned() ? options.classMode().classOf(index, numClasses) : -1;
+        return Request.ofSeed(options.seedStart() + index, c);
     }
 
     /**

@@ -81,6 +81,8 @@ class MainTest {
                 sample("gaussian-x0-cond", "--guidance", "2"));
         assertUsageError("ddim sample: --class and --all-classes exclude each other",
                 sample("gaussian-x0-cond", "--class", "1", "--all-classes"));
+        assertUsageError("ddim sample: --resume and --overwrite exclude each other",
+                sample("gaussian-eps", "--resume", "--overwrite"));
         assertUsageError("ddim sample: --spacing quad is for diffusion models; flow model 'gaussian-flow-cond' takes uniform (with --shift)",
                 sample("gaussian-flow-cond", "--spacing", "quad"));
         assertUsageError("ddim sample: --shift is for flow models; 'gaussian-eps' is a diffusion model",
@@ -194,6 +196,8 @@ class MainTest {
         assertUsageError("ddim invert: --shift is for flow models; 'fashion-mnist-ddpm' is a diffusion model",
                 "invert", "--model", "fashion-mnist-ddpm", "--input", images, "--output", tmp.resolve("o").toString(),
                 "--shift", "2");
+        assertUsageError("ddim invert: --resume and --overwrite exclude each other",
+                "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--resume", "--overwrite");
     }
 
     @Test

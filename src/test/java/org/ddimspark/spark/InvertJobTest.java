@@ -3,6 +3,7 @@ package org.ddimspark.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -200,6 +201,48 @@ class InvertJobTest {
                 "wide.gif", "wrong size: image is 31x9, the model takes 16x16 (--fit error)")),
                 new TreeMap<>(Map.of("rgb.bmp", rows.get("rgb.bmp").getAs("error"), "wide.gif", rows.get("wide.gif").getAs("error"))));
         assertEquals(Map.of("wrong size", 2L), report.errors());
+    }
+
+    /** A scheduled run over a growing folder: --resume inverts only the new files, empty ones included. */
+    @Test
+    void resumeInvertsOnlyTheFilesTheOutputLacks() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("growing"));
+        for (int i = 0; i < 3; i++) {
+            Files.write(folder.resolve("day1-" + i + ".png"), ImageFiles.encode(gaussianImage(10 + i), "png"));
+        }
+        Files.write(folder.resolve("day1-empty.png"), new byte[0]);
+        InvertJobOptions options = InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(folder.toString()).setOutput(tmp.resolve("growing-resumed").toString())
+                .optSampler(SamplerOptions.builder().setSteps(6).build()).optReconstruct(true).optResume(true).build();
+        assertEquals(4, InvertJob.run(spark, options, card).rows(), "a first run with --resume: no output yet");
+
+        Files.createDirectories(folder.resolve("day2"));
+        for (int i = 0; i < 2; i++) {
+            Files.write(folder.resolve("day2/" + i + ".png"), ImageFiles.encode(gaussianImage(20 + i), "png"));
+        }
+        Files.write(folder.resolve("day2/empty.png"), new byte[0]);
+        RunReport report = InvertJob.run(spark, options, card);
+        assertEquals(4L, report.settings().get("rows_kept"));
+        assertEquals(7, report.rows(), "each file once");
+        assertEquals(Map.of("empty file", 2L), report.errors());
+
+        InvertJob.run(spark, options.toBuilder().setOutput(tmp.resolve("growing-fresh").toString()).optResume(false)
+                .build(), card);
+        Map<String, Row> fresh = byId("growing-fresh");
+        Map<String, Row> resumed = byId("growing-resumed");
+        assertEquals(fresh.keySet(), resumed.keySet());
+        for (String id : fresh.keySet()) {
+            Row a = fresh.get(id);
+            Row b = resumed.get(id);
+            assertEquals((Object) a.getAs("status"), b.getAs("status"), id);
+            if (a.getAs("latent") != null) {
+                assertArrayEquals(floats(a.getList(a.fieldIndex("latent"))), floats(b.getList(b.fieldIndex("latent"))), id);
+                assertArrayEquals((byte[]) a.<Row>getAs("image").getAs("bytes"), (byte[]) b.<Row>getAs("image").getAs("bytes"), id);
+            }
+        }
+        assertEquals("cannot resume " + tmp.resolve("growing-resumed") + ": its rows were made with --reconstruct"
+                + " (--overwrite replaces the output)", assertThrows(IllegalArgumentException.class,
+                () -> InvertJob.run(spark, options.toBuilder().optReconstruct(false).build(), card)).getMessage());
     }
 
     /** A 16x16 image drawn from the closed-form model's data distribution (class 0). */

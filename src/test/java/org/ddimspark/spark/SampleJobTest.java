@@ -191,6 +191,74 @@ class SampleJobTest {
                 "three jobs of two tasks each, one model load in this JVM");
     }
 
+    /**
+     * An earlier, shorter run and the traces of a killed one: a committed file lost (a hole) and an uncommitted
+     * file staged in _temporary (which a later commit would take in). Resuming keeps every kept row's file, adds
+     * exactly the missing rows, and the result equals a run made in one go.
+     */
+    @Test
+    void resumeAddsExactlyTheMissingRowsWhateverAnEarlierRunLeft() throws IOException {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-x0-cond"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(6).optEta(0.5).build();
+        SampleJobOptions full = options("gaussian-x0-cond", "in-one-go").optCount(20).optSeedStart(7)
+                .optClassMode(ClassMode.all()).optSampler(sampler).optPartitions(2).build();
+        SampleJob.run(spark, full, card);
+        Path dir = tmp.resolve("resumed");
+        SampleJob.run(spark, full.toBuilder().setOutput(dir.toString()).optCount(12).optPartitions(3).build(), card);
+        List<Path> parts;
+        try (var files = Files.list(dir)) {
+            parts = files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList();
+        }
+        assertEquals(3, parts.size());
+        Files.delete(parts.get(0));
+        long kept = spark.read().parquet(dir.toString()).count();
+        assertTrue(kept > 0 && kept < 12, "rows left: " + kept);
+        Path staged = Files.createDirectories(dir.resolve("_temporary/0/task_202611280000_0001_m_000001"));
+        Files.copy(parts.get(1), staged.resolve("part-00009-of-a-killed-run.snappy.parquet"));
+
+        SampleJobOptions resume = full.toBuilder().setOutput(dir.toString()).optResume(true).optPartitions(3)
+                .optBatchSize(5).build();
+        RunReport report = SampleJob.run(spark, resume, card);
+        assertEquals(20, report.rows());
+        assertEquals(kept, report.settings().get("rows_kept"));
+        assertTrue(Files.exists(parts.get(1)) && Files.exists(parts.get(2)), "the kept rows' files are untouched");
+        assertTrue(Files.notExists(dir.resolve("_temporary")));
+        Map<String, Row> expected = byId("in-one-go");
+        Map<String, Row> actual = byId("resumed");
+        assertEquals(expected.keySet(), actual.keySet());
+        for (Map.Entry<String, Row> e : expected.entrySet()) {
+            Row r = actual.get(e.getKey());
+            assertArrayEquals(floats(e.getValue(), "latent"), floats(r, "latent"), e.getKey());
+            assertArrayEquals(imageBytes(e.getValue()), imageBytes(r), e.getKey());
+        }
+        // nothing left to do: a second resume keeps all 20 and adds none
+        RunReport again = SampleJob.run(spark, resume, card);
+        assertEquals(20L, again.settings().get("rows_kept"));
+        assertEquals(20, again.rows());
+    }
+
+    @Test
+    void resumeRefusesAnOutputMadeWithOtherSettings() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-x0-cond"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(4).build();
+        SampleJobOptions job = options("gaussian-x0-cond", "other-settings").optCount(3).optClassMode(ClassMode.fixed(1))
+                .optSampler(sampler).build();
+        SampleJob.run(spark, job, card);
+        String out = tmp.resolve("other-settings").toString();
+        assertEquals("cannot resume " + out + ": its rows have steps 4, this run writes 5 (--overwrite replaces the output)",
+                assertThrows(IllegalArgumentException.class, () -> SampleJob.run(spark, job.toBuilder().optResume(true)
+                        .optSampler(sampler.toBuilder().setSteps(5).build()).build(), card)).getMessage());
+        assertEquals("cannot resume " + out + ": its rows have guidance 2.0, this run writes 3.0 (--overwrite replaces the"
+                + " output)", assertThrows(IllegalArgumentException.class, () -> SampleJob.run(spark, job.toBuilder()
+                        .optResume(true).optSampler(sampler.toBuilder().optGuidance(3.0).build()).build(), card)).getMessage());
+        assertEquals("cannot resume " + out + ": its rows were made without --save-sample (--overwrite replaces the output)",
+                assertThrows(IllegalArgumentException.class, () -> SampleJob.run(spark, job.toBuilder().optResume(true)
+                        .optSaveSample(true).build(), card)).getMessage());
+        assertEquals("--resume and --overwrite exclude each other", assertThrows(IllegalArgumentException.class,
+                () -> job.toBuilder().optResume(true).optOverwrite(true).build()).getMessage());
+        assertEquals(3, SampleJob.run(spark, job.toBuilder().optResume(true).build(), card).rows());
+    }
+
     private static float[] floats(Row row, String column) {
         List<Float> list = row.getList(row.fieldIndex(column));
         float[] out = new float[list.size()];

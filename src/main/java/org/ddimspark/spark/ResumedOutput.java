@@ -1,0 +1,132 @@
+package org.ddimspark.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The output of an earlier run of the same job that a {@code --resume} run completes: the rows already
+ * written are kept, only the requests whose id is not among them are computed, and the new rows are
+ * appended. The files of a run that was killed before it committed ({@code _temporary}, which a later
+ * commit would otherwise take in) are deleted first, so a request is never written twice; files that a
+ * killed run did commit count as done, so none is lost.
+ */
+final class ResumedOutput {
+
+    /** Where Hadoop's output committers stage the files of a run that has not committed. */
+    static final String STAGING = "_temporary";
+
+    private final String uri;
+    private final Dataset<Row> existing;
+
+    private ResumedOutput(String uri, Dataset<Row> existing) {
+        this.uri = uri;
+        this.existing = existing;
+    }
+
+    /**
+     * Opens an output for resuming: deletes its uncommitted files and reads its rows.
+     *
+     * @param spark the session
+     * @param uri the output
+     * @return the output, with no rows when it does not exist or holds no data file yet
+     * @throws UncheckedIOException when the file system cannot be read
+     */
+    static ResumedOutput open(SparkSession spark, String uri) {
+        Path dir = new Path(uri);
+        try {
+            FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(dir)) {
+                return new ResumedOutput(uri, null);
+            }
+            fs.delete(new Path(dir, STAGING), true);
+            for (FileStatus file : fs.listStatus(dir)) {
+                String name = file.getPath().getName();
+                if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                    return new ResumedOutput(uri, spark.read().parquet(uri));
+                }
+            }
+            return new ResumedOutput(uri, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri + " to resume it", e);
+        }
+    }
+
+    /** Returns whether the output has rows to keep. */
+    boolean hasRows() {
+        return existing != null;
+    }
+
+    /** Returns the number of rows kept. */
+    long rows() {
+        return existing == null ? 0 : existing.count();
+    }
+
+    /**
+     * Checks that the kept rows were made with this run's settings, so that the output does not mix two
+     * configurations.
+     *
+     * @param expected for each column, the values this run writes into it (one, or one per kind of row)
+     * @throws IllegalArgumentException naming the first column whose kept value this run would not write
+     */
+    void requireSettings(Map<String, List<?>> expected) {
+        if (existing == null) {
+            return;
+        }
+        for (Map.Entry<String, List<?>> e : expected.entrySet()) {
+            Column column = col(e.getKey());
+            List<Row> other = existing.where(not(column.isin(e.getValue().toArray())).or(column.isNull()))
+                    .select(column).limit(1).collectAsList();
+            if (!other.isEmpty()) {
+                throw new IllegalArgumentException("cannot resume " + uri + ": its rows have " + e.getKey() + " "
+                        + other.get(0).get(0) + ", this run writes " + describe(e.getValue())
+                        + " (--overwrite replaces the output)");
+            }
+        }
+    }
+
+    /**
+     * Returns the requests whose id is not in the output yet.
+     *
+     * @param requests the requests of the run
+     * @param id the column of {@code requests} that holds the id each request's row will have
+     * @return those of {@code requests} still to compute
+     */
+    Dataset<Row> missing(Dataset<Row> requests, String id) {
+        if (existing == null) {
+            return requests;
+        }
+        Dataset<Row> done = existing.select(col("id").as("done_id"));
+        return requests.join(done, requests.col(id).equalTo(done.col("done_id")), "left_anti");
+    }
+
+    /**
+     * Checks that no kept row matches a condition, one that only a run with other settings would write.
+     *
+     * @param condition true on a row this run would not write
+     * @param what what such a row was made with, for the message
+     * @throws IllegalArgumentException when a kept row matches
+     */
+    void requireNone(Column condition, String what) {
+        if (existing != null && !existing.where(condition).limit(1).isEmpty()) {
+            throw new IllegalArgumentException("cannot resume " + uri + ": its rows were made " + what
+                    + " (--overwrite replaces the output)");
+        }
+    }
+
+    private static String describe(List<?> values) {
+        return values.size() == 1 ? Objects.toString(values.get(0)) : values.toString();
+    }
+}
