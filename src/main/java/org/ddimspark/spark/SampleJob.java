@@ -113,9 +113,9 @@ public final class SampleJob {
         expected.put("guidance", kinds.stream().map(c -> sampler.guidanceFor(card, c)).distinct().toList());
         expected.put("sampler", kinds.stream().map(c -> sampler.resolve(card, c).toString()).distinct().toList());
         resumed.requireSettings(expected);
-        Column withSample = col("status").equalTo(OutputSchema.OK).and(col("sample").isNotNull());
-        resumed.requireNone(options.saveSample() ? col("status").equalTo(OutputSchema.OK).and(col("sample").isNull())
-                : withSample, options.saveSample() ? "without --save-sample" : "with --save-sample");
+        Column ok = col("status").equalTo(OutputSchema.OK);
+        resumed.requireNone(ok.and(options.saveSample() ? col("sample").isNull() : col("sample").isNotNull()),
+                options.saveSample() ? "without --save-sample" : "with --save-sample");
     }
 
     /** The indices of a seed range whose request ids are not in a resumed output yet. */
