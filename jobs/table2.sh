@@ -36,7 +36,7 @@ done
 
 shas=$(for model in fashion-mnist-ddpm fashion-mnist-flow; do card_sha "$model"; done)
 python3 - "$out" $shas "$count" "${steps[@]}" <<'PY'
-import json, sys
+import json, math, sys
 out, shas, count, steps = sys.argv[1], sys.argv[2:4], sys.argv[4], sys.argv[5:]
 paper = {"10": "0.014", "20": "0.0065", "50": "0.0023", "100": "0.0009", "200": "0.0004", "500": "0.0001", "1000": "0.0001"}
 print("\nReconstruction error (mean squared error on [0, 1] pixels) of the first %s Fashion-MNIST test images\n" % count)
@@ -48,6 +48,8 @@ for model, sha in zip(("fashion-mnist-ddpm", "fashion-mnist-flow"), shas):
     for s in steps:
         r = json.load(open("%s/%s-%s/N%s-S%s/_ddim_run.json" % (out, model, sha, count, s)))
         assert r["ok"] == int(count), "%s S=%s: %s of %s images ok" % (model, s, r["ok"], count)
-        cells.append("%.4f" % r["metrics"]["mean_reconstruction_mse"])
+        mse = r["metrics"]["mean_reconstruction_mse"]
+        # two significant digits, at least four decimals, as the paper writes them
+        cells.append("%.*f" % (max(4, 1 - math.floor(math.log10(mse))), mse))
     print("| %s | %s |" % (model, " | ".join(cells)))
 PY
