@@ -64,11 +64,6 @@ final class ResumedOutput {
         }
     }
 
-    /** Returns whether the output has rows to keep. */
-    boolean hasRows() {
-        return existing != null;
-    }
-
     /** Returns the number of rows kept. */
     long rows() {
         return existing == null ? 0 : existing.count();
