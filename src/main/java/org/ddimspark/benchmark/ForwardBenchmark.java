@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.model.TorchScriptModel;
@@ -42,21 +44,6 @@ public final class ForwardBenchmark {
         return new Builder();
     }
 
-    /** Returns the rows of every measured forward. */
-    public int rows() {
-        return rows;
-    }
-
-    /** Returns the runs measured per configuration. */
-    public int repeats() {
-        return repeats;
-    }
-
-    /** Returns the runs made and not measured before each configuration. */
-    public int warmups() {
-        return warmups;
-    }
-
     /**
      * Measures every forward batch, in order.
      *
@@ -68,7 +55,8 @@ public final class ForwardBenchmark {
         float[] x = noisiestRows(card);
         float[] t = new float[rows];
         Arrays.fill(t, (float) card.noisiestLevel().modelTime());
-        long[] y = classes(card);
+        int[] classes = classes(card);
+        long[] y = classes == null ? null : Arrays.stream(classes).asLongStream().toArray();
         int[] batches = forwardBatches.length > 0 ? forwardBatches : new int[] {card.forwardBatch()};
         List<ForwardTiming> timings = new ArrayList<>();
         float[] baseline = null;
@@ -99,23 +87,20 @@ public final class ForwardBenchmark {
      *
      * @param model the loaded model
      * @return the timing
+     * @throws IllegalStateException when the benchmark was built with 0 steps
      */
     public SamplerTiming sampler(TorchScriptModel model) {
-        ModelCard card = model.card();
-        long[] seeds = new long[rows];
-        int[] classes = card.isConditional() ? new int[rows] : null;
-        for (int r = 0; r < rows; r++) {
-            seeds[r] = r;
-            if (classes != null) {
-                classes[r] = r % card.numClasses();
-            }
+        if (steps == 0) {
+            throw new IllegalStateException("this benchmark was built with 0 sampling steps");
         }
+        ModelCard card = model.card();
+        long[] seeds = LongStream.range(0, rows).toArray();
         float[] latents = noisiestRows(card);
         SamplerOptions options = SamplerOptions.builder().setSteps(steps).build();
         try (TimedDenoiser denoiser = new TimedDenoiser(model.newDenoiser())) {
             DdimSampler sampler = new DdimSampler(denoiser, options);
             long started = System.nanoTime();
-            sampler.sample(latents, seeds, classes);
+            sampler.sample(latents, seeds, classes(card));
             double seconds = (System.nanoTime() - started) / 1e9;
             int perStep = (int) (denoiser.rows() / Math.max(denoiser.calls(), 1));
             return new SamplerTiming(sampler.levels().length - 1, rows, perStep, seconds, denoiser.seconds());
@@ -131,15 +116,9 @@ public final class ForwardBenchmark {
         return x;
     }
 
-    private long[] classes(ModelCard card) {
-        if (!card.isConditional()) {
-            return null;
-        }
-        long[] y = new long[rows];
-        for (int r = 0; r < rows; r++) {
-            y[r] = r % card.numClasses();
-        }
-        return y;
+    /** Row r's class, r mod num_classes, or null for an unconditional model. */
+    private int[] classes(ModelCard card) {
+        return card.isConditional() ? IntStream.range(0, rows).map(r -> r % card.numClasses()).toArray() : null;
     }
 
     static double median(double[] values) {
@@ -215,11 +194,11 @@ public final class ForwardBenchmark {
         /**
          * Sets the steps of the timed sampling (default 10).
          *
-         * @param steps at least 1
+         * @param steps at least 0; 0 for no sampling
          * @return this builder
          */
         public Builder optSteps(int steps) {
-            this.steps = atLeast(steps, 1, "steps");
+            this.steps = atLeast(steps, 0, "steps");
             return this;
         }
 

@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ForwardBenchmark.Builder builder = ForwardBenchmark.builder().optRows(rows).optWarmups(warmups)
-                .optRepeats(repeats).optSteps(Math.max(steps, 1));
+                .optRepeats(repeats).optSteps(steps);
         try (TorchScriptModel loaded = TorchScriptModel.load(BundledModels.resolve(model.model))) {
             ModelCard card = loaded.card();
             builder.optForwardBatches(forwardBatches != null ? forwardBatches : defaultBatches(card.forwardBatch()));

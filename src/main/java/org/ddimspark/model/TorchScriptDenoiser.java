@@ -41,8 +41,9 @@ public final class TorchScriptDenoiser implements Denoiser {
     /**
      * {@inheritDoc}
      *
-     * <p>The network runs on chunks of exactly {@link #forwardBatch()} rows; the last chunk is padded with
-     * copies of its first row, whose outputs are dropped.
+     * <p>The network runs on chunks of exactly the forward batch's rows (the card's {@code forward_batch} unless
+     * made by {@link TorchScriptModel#newDenoiser(int)}); the last chunk is padded with copies of its first
+     * row, whose outputs are dropped.
      */
     @Override
     public float[] forward(float[] x, float[] t, long[] y, int batch) {
@@ -91,11 +92,6 @@ public final class TorchScriptDenoiser implements Denoiser {
             throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    /** Returns the rows of every network forward: the card's {@code forward_batch} unless made otherwise. */
-    public int forwardBatch() {
-        return forwardBatch;
     }
 
     @Override

@@ -57,25 +57,23 @@ public final class InvertJob {
         long started = System.nanoTime();
         String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
-        if (resumed != null) {
-            requireSameSettings(resumed, options, card);
-        }
-        long kept = resumed == null ? 0 : resumed.rows();
+        long kept = resumed == null ? 0 : keptRows(resumed, options, card);
         Dataset<Row> files = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")
                 .load(options.input())
                 .select("path", "content");
         // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): spread them over
         // at least as many tasks as there are cores, so a small folder does not run on one core
+        int filePartitions = files.rdd().getNumPartitions();
         int partitions = options.partitions() > 0 ? options.partitions()
-                : Math.max(files.rdd().getNumPartitions(), spark.sparkContext().defaultParallelism());
+                : Math.max(filePartitions, spark.sparkContext().defaultParallelism());
         if (kept > 0) {
             StructType keyed = new StructType().add("id", DataTypes.StringType, false)
                     .add("path", DataTypes.StringType, false).add("content", DataTypes.BinaryType, true);
             Dataset<Row> withIds = files.map((MapFunction<Row, Row>) f -> RowFactory.create(
                     InputFiles.of(root, f.getString(0)), f.getString(0), f.get(1)), Encoders.row(keyed));
             files = resumed.missing(withIds, "id").select("path", "content").repartition(partitions);
-        } else if (partitions != files.rdd().getNumPartitions()) {
+        } else if (partitions != filePartitions) {
             files = files.repartition(partitions);
         }
         Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256()),
@@ -121,16 +119,15 @@ public final class InvertJob {
         return report;
     }
 
-    /** Fails when the rows of an output to resume were made with other settings than this run's. */
-    private static void requireSameSettings(ResumedOutput resumed, InvertJobOptions options, ModelCard card) {
+    /** Counts the rows of an output to resume; fails when they were made with other settings than this run's. */
+    private static long keptRows(ResumedOutput resumed, InvertJobOptions options, ModelCard card) {
         Map<String, List<?>> expected = new LinkedHashMap<>();
         expected.put("model", List.of(card.reference()));
         expected.put("steps", List.of(options.sampler().steps()));
         expected.put("spacing", List.of(options.sampler().spacing().id()));
         expected.put("sampler", List.of(options.sampler().resolve(card, false).toString()));
-        resumed.requireSettings(expected);
         Column ok = col("status").equalTo(OutputSchema.OK);
-        resumed.requireNone(ok.and(options.reconstruct() ? col("reconstruction_mse").isNull()
+        return resumed.requireSameSettings(expected, ok.and(options.reconstruct() ? col("reconstruction_mse").isNull()
                 : col("reconstruction_mse").isNotNull()), options.reconstruct() ? "without --reconstruct" : "with --reconstruct");
     }
 

@@ -1,10 +1,10 @@
 package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.not;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -64,32 +64,44 @@ final class ResumedOutput {
         }
     }
 
-    /** Returns the number of rows kept. */
-    long rows() {
-        return existing == null ? 0 : existing.count();
-    }
-
     /**
      * Checks that the kept rows were made with this run's settings, so that the output does not mix two
-     * configurations.
+     * configurations, and counts them: one pass over the output's setting columns.
      *
      * @param expected for each column, the values this run writes into it (one, or one per kind of row)
-     * @throws IllegalArgumentException naming the first column whose kept value this run would not write
+     * @param madeOtherwise true on a row that only a run with other settings would write
+     * @param how what such a row was made with, for the message
+     * @return the number of rows kept
+     * @throws IllegalArgumentException naming the first column whose kept value this run would not write, or
+     *     saying how a row matching {@code madeOtherwise} was made
      */
-    void requireSettings(Map<String, List<?>> expected) {
+    long requireSameSettings(Map<String, List<?>> expected, Column madeOtherwise, String how) {
         if (existing == null) {
-            return;
+            return 0;
         }
-        for (Map.Entry<String, List<?>> e : expected.entrySet()) {
-            Column column = col(e.getKey());
-            List<Row> other = existing.where(not(column.isin(e.getValue().toArray())).or(column.isNull()))
-                    .select(column).limit(1).collectAsList();
-            if (!other.isEmpty()) {
-                throw new IllegalArgumentException("cannot resume " + uri + ": its rows have " + e.getKey() + " "
-                        + other.get(0).get(0) + ", this run writes " + describe(e.getValue())
+        List<Column> keys = new ArrayList<>();
+        for (String column : expected.keySet()) {
+            keys.add(col(column));
+        }
+        keys.add(madeOtherwise.as("made_otherwise"));
+        long kept = 0;
+        // the few distinct combinations of settings the kept rows have, with their counts
+        for (Row group : existing.groupBy(keys.toArray(new Column[0])).count().collectAsList()) {
+            int i = 0;
+            for (Map.Entry<String, List<?>> e : expected.entrySet()) {
+                Object value = group.get(i++);
+                if (value == null || !e.getValue().contains(value)) {
+                    throw new IllegalArgumentException("cannot resume " + uri + ": its rows have " + e.getKey() + " "
+                            + value + ", this run writes " + describe(e.getValue()) + " (--overwrite replaces the output)");
+                }
+            }
+            if (group.getBoolean(i)) {
+                throw new IllegalArgumentException("cannot resume " + uri + ": its rows were made " + how
                         + " (--overwrite replaces the output)");
             }
+            kept += group.getLong(i + 1);
         }
+        return kept;
     }
 
     /**
@@ -105,20 +117,6 @@ final class ResumedOutput {
         }
         Dataset<Row> done = existing.select(col("id").as("done_id"));
         return requests.join(done, requests.col(id).equalTo(done.col("done_id")), "left_anti");
-    }
-
-    /**
-     * Checks that no kept row matches a condition, one that only a run with other settings would write.
-     *
-     * @param condition true on a row this run would not write
-     * @param what what such a row was made with, for the message
-     * @throws IllegalArgumentException when a kept row matches
-     */
-    void requireNone(Column condition, String what) {
-        if (existing != null && !existing.where(condition).limit(1).isEmpty()) {
-            throw new IllegalArgumentException("cannot resume " + uri + ": its rows were made " + what
-                    + " (--overwrite replaces the output)");
-        }
     }
 
     private static String describe(List<?> values) {

@@ -50,10 +50,7 @@ public final class SampleJob {
         long started = System.nanoTime();
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
-        if (resumed != null) {
-            requireSameSettings(resumed, options, card);
-        }
-        long kept = resumed == null ? 0 : resumed.rows();
+        long kept = resumed == null ? 0 : keptRows(resumed, options, card);
         Dataset<Row> rows;
         if (options.fromLatents() == null) {
             partitions = (int) Math.max(1, Math.min(partitions, options.count()));
@@ -99,8 +96,8 @@ public final class SampleJob {
         return report;
     }
 
-    /** Fails when the rows of an output to resume were made with other settings than this run's. */
-    private static void requireSameSettings(ResumedOutput resumed, SampleJobOptions options, ModelCard card) {
+    /** Counts the rows of an output to resume; fails when they were made with other settings than this run's. */
+    private static long keptRows(ResumedOutput resumed, SampleJobOptions options, ModelCard card) {
         SamplerOptions sampler = options.sampler();
         // a seed job's rows all have a class or none; stored latents may mix both
         List<Boolean> kinds = options.fromLatents() != null && options.classMode().kind() == ClassMode.Kind.NONE
@@ -112,9 +109,9 @@ public final class SampleJob {
         expected.put("spacing", List.of(sampler.spacing().id()));
         expected.put("guidance", kinds.stream().map(c -> sampler.guidanceFor(card, c)).distinct().toList());
         expected.put("sampler", kinds.stream().map(c -> sampler.resolve(card, c).toString()).distinct().toList());
-        resumed.requireSettings(expected);
         Column ok = col("status").equalTo(OutputSchema.OK);
-        resumed.requireNone(ok.and(options.saveSample() ? col("sample").isNull() : col("sample").isNotNull()),
+        return resumed.requireSameSettings(expected,
+                ok.and(options.saveSample() ? col("sample").isNull() : col("sample").isNotNull()),
                 options.saveSample() ? "without --save-sample" : "with --save-sample");
     }
 
