@@ -1,9 +1,11 @@
 package org.ddimspark.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ddimspark.evaluation.EvaluationReport;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.spark.EvaluateJob;
+import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,7 +38,13 @@ final class EvaluateCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         }
+        try (StorageProbe storage = spark.probe()) {
+            storage.requireInput("--input", input);
+            if (report != null) {
+                storage.probeOutput("--report", report);
+            }
+        }
         EvaluateJob.loadClassifier(classifier);
-        return spark.run("evaluate", session -> EvaluateJob.run(session, input, classifier, batchSize, report).summary());
+        return spark.run(List.of(), session -> EvaluateJob.run(session, input, classifier, batchSize, report).summary());
     }
 }

@@ -1,7 +1,9 @@
 package org.ddimspark.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ddimspark.spark.ExportJob;
+import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,6 +28,10 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return spark.run("export", session -> ExportJob.run(session, input, output, overwrite).describe(output));
+        try (StorageProbe storage = spark.probe()) {
+            storage.requireInput("--input", input);
+            storage.probeOutput("--output", output);
+        }
+        return spark.run(List.of(output), session -> ExportJob.run(session, input, output, overwrite).describe(output));
     }
 }

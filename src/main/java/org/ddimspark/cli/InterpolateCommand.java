@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InterpolateJob;
 import org.ddimspark.spark.InterpolateJobOptions;
+import org.ddimspark.storage.StorageProbe;
 import org.ddimspark.spark.SampleJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,8 +69,15 @@ final class InterpolateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InterpolateJobOptions options = options();
-        ModelCard card = ModelOption.checked(options.model(), options::validate);
-        return spark.run("interpolate", session -> InterpolateJob.run(session, options, card)
+        ModelCard card;
+        try (StorageProbe storage = spark.probe()) {
+            storage.probeOutput("--output", options.output());
+            if (options.from() != null) {
+                storage.requireInput("--from", options.from());
+            }
+            card = ModelOption.checked(options.model(), storage, options::validate);
+        }
+        return spark.run(List.of(options.output()), session -> InterpolateJob.run(session, options, card)
                 .summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
     }
 

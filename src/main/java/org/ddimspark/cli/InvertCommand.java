@@ -1,11 +1,13 @@
 package org.ddimspark.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ddimspark.image.ImageDecoder;
 import org.ddimspark.image.ImageFit;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InvertJob;
 import org.ddimspark.spark.InvertJobOptions;
+import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,8 +65,13 @@ final class InvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InvertJobOptions options = options();
-        ModelCard card = ModelOption.checked(options.model(), options::validate);
-        return spark.run("invert", session -> InvertJob.run(session, options, card).summary(options.output()));
+        ModelCard card;
+        try (StorageProbe storage = spark.probe()) {
+            storage.requireInput("--input", options.input());
+            storage.probeOutput("--output", options.output());
+            card = ModelOption.checked(options.model(), storage, options::validate);
+        }
+        return spark.run(List.of(options.output()), session -> InvertJob.run(session, options, card).summary(options.output()));
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

@@ -2,6 +2,7 @@ package org.ddimspark.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import org.ddimspark.model.InvalidModelException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,6 +60,7 @@ public final class Main implements Runnable {
             }
             return usage ? USAGE : FAILED;
         });
+        cli.setExecutionStrategy(Main::execute);
         try {
             cli.setDefaultValueProvider(ConfigFile.fromArgs(args).defaults());
         } catch (IllegalArgumentException e) {
@@ -66,6 +68,19 @@ public final class Main implements Runnable {
             return USAGE;
         }
         return cli.execute(args);
+    }
+
+    /** Runs the command, or with {@code --print-config} prints its resolved settings instead. */
+    private static int execute(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult command = parsed.subcommand();
+        if (command != null && command.hasMatchedOption("--print-config")) {
+            CommandLine.Model.CommandSpec spec = command.commandSpec();
+            SparkOptions spark = (SparkOptions) spec.mixins().get("spark").userObject();
+            Object output = spec.findOption("--output") == null ? null : spec.findOption("--output").getValue();
+            spark.printConfig(spec.commandLine().getOut(), output == null ? List.of() : List.of(output.toString()));
+            return 0;
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     @Override

@@ -1,17 +1,20 @@
 package org.ddimspark.cli;
 
 import java.util.function.Consumer;
+import java.nio.file.Path;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.SharedModels;
+import org.ddimspark.storage.RemoteModels;
+import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Option;
 
 /** The {@code --model} option of every command that runs a model. */
 final class ModelOption {
 
     @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
-            description = "Model directory (model.pt + model.json) or bundled model: fashion-mnist-flow, "
-                    + "fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
+            description = "Model directory (model.pt + model.json) on any Hadoop file system (a path, s3a://, "
+                    + "hdfs://) or bundled model: fashion-mnist-flow, fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
     String model;
 
     /**
@@ -19,14 +22,16 @@ final class ModelOption {
      * starts: a model that does not fit its card fails here, in one line. In local mode the executors then
      * find the model already loaded.
      *
-     * @param model the model directory or bundled name
+     * @param model the model directory or URI, or a bundled name
+     * @param storage the probe of the job's file systems, which reaches a remote model
      * @param validate checks the job's options against the card
      * @return the card
      */
-    static ModelCard checked(String model, Consumer<ModelCard> validate) {
-        ModelCard card = ModelCard.load(BundledModels.resolve(model));
+    static ModelCard checked(String model, StorageProbe storage, Consumer<ModelCard> validate) {
+        Path dir = RemoteModels.localDirectory(model, null, storage::configuration);
+        ModelCard card = ModelCard.load(dir);
         validate.accept(card);
-        SharedModels.get(model, card.sha256()).check();
+        SharedModels.get(model, card.sha256(), storage::configuration).check();
         return card;
     }
 }

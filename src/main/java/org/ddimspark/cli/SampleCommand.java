@@ -1,11 +1,13 @@
 package org.ddimspark.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.spark.ClassMode;
 import org.ddimspark.spark.SampleJob;
 import org.ddimspark.spark.SampleJobOptions;
+import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -82,8 +84,15 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SampleJobOptions options = options();
-        ModelCard card = ModelOption.checked(options.model(), options::validate);
-        return spark.run("sample", session -> SampleJob.run(session, options, card)
+        ModelCard card;
+        try (StorageProbe storage = spark.probe()) {
+            storage.probeOutput("--output", options.output());
+            if (options.fromLatents() != null) {
+                storage.requireInput("--from-latents", options.fromLatents());
+            }
+            card = ModelOption.checked(options.model(), storage, options::validate);
+        }
+        return spark.run(List.of(options.output()), session -> SampleJob.run(session, options, card)
                 .summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
     }
 

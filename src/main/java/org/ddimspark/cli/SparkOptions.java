@@ -1,47 +1,142 @@
 package org.ddimspark.cli;
 
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
+import java.io.PrintWriter;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.model.EngineSettings;
+import org.ddimspark.spark.ProgressReporter;
+import org.ddimspark.storage.HadoopSettings;
+import org.ddimspark.storage.ObjectStoreCommit;
+import org.ddimspark.storage.StorageProbe;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The options every Spark command takes: master, Spark/Hadoop settings, configuration file. */
+/**
+ * The options every Spark command takes: master, Spark and Hadoop settings, configuration file, progress,
+ * and {@code --print-config}. A {@code --conf} key that does not start with {@code spark.} is a Hadoop
+ * setting ({@link HadoopSettings}): {@code --conf fs.s3a.endpoint=...} and
+ * {@code --conf spark.hadoop.fs.s3a.endpoint=...} are the same.
+ */
 final class SparkOptions {
+
+    /** Options that {@code --print-config} leaves out: they are not settings of the job. */
+    private static final Set<String> NOT_PRINTED = Set.of("--help", "--version", "--config", "--conf", "--print-config");
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master, e.g. local[4] or spark://host:7077 (default: spark-submit's, else local[*]).")
     String master;
 
     @Option(names = "--conf", paramLabel = "KEY=VALUE",
-            description = "A Spark or Hadoop setting, as spark-submit's --conf (repeatable).")
+            description = "A Spark setting (spark.*) or a Hadoop one (any other key, e.g. fs.s3a.endpoint), as "
+                    + "spark-submit's --conf (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A HOCON/JSON file with defaults for these options (see README).")
+            description = "A HOCON/JSON file with defaults for these options (see README), e.g. conf/s3.conf.")
     File config;
 
-    /** Returns the settings of the configuration file overlaid by those of the command line. */
+    @Option(names = "--quiet", description = "No progress lines on standard error while the job runs.")
+    boolean quiet;
+
+    @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Seconds between progress lines on standard error (default: ${DEFAULT-VALUE}).")
+    double progressInterval;
+
+    @Option(names = "--print-config", description = "Print the resolved settings (secrets redacted) as a config file, and exit.")
+    boolean printConfig;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** Returns the settings of the configuration file overlaid by those of the command line, normalized. */
     Map<String, String> settings() {
         Map<String, String> all = new LinkedHashMap<>();
         if (config != null) {
-            all.putAll(ConfigFile.read(config).sparkConf());
+            all.putAll(HadoopSettings.normalize(ConfigFile.read(config).sparkConf()));
         }
-        all.putAll(conf);
+        all.putAll(HadoopSettings.normalize(conf));
         return all;
     }
 
     /**
-     * Runs a job in its own Spark session, stopped when the job ends, and prints what the job returns.
+     * Returns every setting the session of a job gets: the user's, then what the job adds where the user set
+     * nothing (the S3A committer for an object-store output, the executors' oneDNN limit).
      *
-     * @param command the command, which names the application
+     * @param outputs the job's output URIs
+     * @return Spark settings
+     */
+    Map<String, String> sessionSettings(Collection<String> outputs) {
+        Map<String, String> settings = settings();
+        settings.putAll(ObjectStoreCommit.defaults(outputs, settings));
+        // executors in their own JVMs load libtorch too: give them the driver's oneDNN limit (EngineSettings)
+        settings.putIfAbsent("spark.executorEnv." + EngineSettings.ONEDNN_ISA,
+                System.getenv().getOrDefault(EngineSettings.ONEDNN_ISA, EngineSettings.ONEDNN_ISA_VALUE));
+        return settings;
+    }
+
+    /**
+     * Returns a probe of the job's file systems, to check its URIs before Spark starts.
+     *
+     * @return the probe; close it
+     */
+    StorageProbe probe() {
+        if (progressInterval <= 0 || !Double.isFinite(progressInterval)) {
+            throw new IllegalArgumentException("--progress-interval must be a positive number of seconds, got "
+                    + progressInterval);
+        }
+        return new StorageProbe(settings());
+    }
+
+    /**
+     * Prints the command's resolved options and the session's settings as a configuration file that
+     * {@code --config} reads back, with every secret redacted.
+     *
+     * @param out where to print
+     * @param outputs the job's output URIs
+     */
+    void printConfig(PrintWriter out, Collection<String> outputs) {
+        ConfigRenderOptions concise = ConfigRenderOptions.concise();
+        out.println("# ddim " + command.name() + ": resolved settings (secrets redacted)");
+        out.println(command.name() + " {");
+        for (OptionSpec option : command.options()) {
+            Object value = option.getValue();
+            if (NOT_PRINTED.contains(option.longestName()) || value == null || option.usageHelp() || option.versionHelp()) {
+                continue;
+            }
+            String key = option.longestName().replaceFirst("^--", "");
+            String text = value instanceof File f ? f.getPath() : String.valueOf(value);
+            out.println("  " + key + " = " + ConfigValueFactory.fromAnyRef(HadoopSettings.printable(key, text))
+                    .render(concise));
+        }
+        out.println("}");
+        out.println("conf {");
+        sessionSettings(outputs).forEach((key, value) -> out.println("  " + ConfigValueFactory.fromAnyRef(key).render(concise)
+                + " = " + ConfigValueFactory.fromAnyRef(HadoopSettings.printable(key, value)).render(concise)));
+        out.println("}");
+        out.flush();
+    }
+
+    /**
+     * Runs a job in its own Spark session, stopped when the job ends, with progress lines on standard error
+     * unless {@code --quiet}, and prints what the job returns.
+     *
+     * @param outputs the job's output URIs (an {@code s3a://} one gets the S3A committer)
      * @param job the job; what it returns is printed
      * @return 0, the exit code of success
      */
-    int run(String command, SparkJob job) throws Exception {
-        SparkSession session = start("ddim-spark " + command);
-        try {
+    int run(List<String> outputs, SparkJob job) throws Exception {
+        SparkSession session = start("ddim-spark " + command.name(), sessionSettings(outputs));
+        try (ProgressReporter progress = quiet ? null
+                : ProgressReporter.start(session, command.name(), progressInterval, System.err)) {
             System.out.println(job.run(session));
         } finally {
             session.stop();
@@ -55,18 +150,8 @@ final class SparkOptions {
         String run(SparkSession session) throws Exception;
     }
 
-    /**
-     * Starts (or joins) the Spark session.
-     *
-     * @param appName the application name
-     * @return the session
-     */
-    SparkSession start(String appName) {
+    private SparkSession start(String appName, Map<String, String> settings) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
-        Map<String, String> settings = settings();
-        // executors in their own JVMs load libtorch too: give them the driver's oneDNN limit (EngineSettings)
-        settings.putIfAbsent("spark.executorEnv." + EngineSettings.ONEDNN_ISA,
-                System.getenv().getOrDefault(EngineSettings.ONEDNN_ISA, EngineSettings.ONEDNN_ISA_VALUE));
         settings.forEach(builder::config);
         if (master != null) {
             builder.master(master);

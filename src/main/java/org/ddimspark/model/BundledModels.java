@@ -10,6 +10,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -76,13 +77,11 @@ public final class BundledModels {
                 cardText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
             String sha = JsonParser.parseString(cardText).getAsJsonObject().get("sha256").getAsString();
-            Path root = Path.of(System.getProperty("ddim.model.cache", System.getProperty("java.io.tmpdir")),
-                    "ddim-spark-models");
+            Path root = cacheRoot();
             Path target = root.resolve(name + "-" + sha.substring(0, 16));
             if (Files.isRegularFile(target.resolve(card))) {
                 return target;
             }
-            Files.createDirectories(root);
             Path staging = Files.createTempDirectory(root, name + "-");
             Files.writeString(staging.resolve(card), cardText, StandardCharsets.UTF_8);
             for (String file : files) {
@@ -107,6 +106,29 @@ public final class BundledModels {
         }
     }
 
+    /**
+     * Returns the folder that holds extracted and copied models: {@code ddim-spark-models-<user>} under the
+     * system property {@code ddim.model.cache}, by default the temporary directory; created readable and
+     * writable by its owner only.
+     *
+     * @return the folder, which exists
+     * @throws IOException when it cannot be created
+     */
+    public static Path cacheRoot() throws IOException {
+        Path root = Path.of(System.getProperty("ddim.model.cache", System.getProperty("java.io.tmpdir")),
+                "ddim-spark-models-" + System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_"));
+        if (!Files.isDirectory(root)) {
+            try {
+                Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(root);
+            } catch (FileAlreadyExistsException e) {
+                // made by another JVM of this host at the same time
+            }
+        }
+        return root;
+    }
+
     private static InputStream open(String name, String file) throws IOException {
         InputStream in = BundledModels.class.getResourceAsStream(resource(name, file));
         if (in == null) {
@@ -119,7 +141,12 @@ public final class BundledModels {
         return "/models/" + name + "/" + file;
     }
 
-    private static void deleteQuietly(Path dir) {
+    /**
+     * Deletes a folder of the cache and its files, as far as it can.
+     *
+     * @param dir the folder
+     */
+    public static void deleteQuietly(Path dir) {
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Files.deleteIfExists(f);

@@ -10,7 +10,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * The rows of a partition, made lazily batch by batch: up to {@code batchSize} inputs are taken, turned
- * into rows by one call of the work function, and handed out before the next batch is read.
+ * into rows by one call of the work function, counted into the job's {@link RowProgress}, and handed out
+ * before the next batch is read.
  *
  * @param <T> the input type
  */
@@ -19,12 +20,14 @@ final class BatchedRows<T> implements Iterator<Row> {
     private final Iterator<T> inputs;
     private final int batchSize;
     private final Function<List<T>, List<Row>> work;
+    private final RowProgress progress;
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
-    BatchedRows(Iterator<T> inputs, int batchSize, Function<List<T>, List<Row>> work) {
+    BatchedRows(Iterator<T> inputs, int batchSize, Function<List<T>, List<Row>> work, RowProgress progress) {
         this.inputs = inputs;
         this.batchSize = batchSize;
         this.work = work;
+        this.progress = progress;
     }
 
     @Override
@@ -34,7 +37,9 @@ final class BatchedRows<T> implements Iterator<Row> {
             while (batch.size() < batchSize && inputs.hasNext()) {
                 batch.add(inputs.next());
             }
-            ready.addAll(work.apply(batch));
+            List<Row> rows = work.apply(batch);
+            progress.count(rows);
+            ready.addAll(rows);
         }
         return !ready.isEmpty();
     }

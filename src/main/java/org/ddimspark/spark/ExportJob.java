@@ -11,9 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -97,7 +95,7 @@ public final class ExportJob {
         LongAccumulator images = spark.sparkContext().longAccumulator("png files");
         if (hasImage) {
             rows.where(col("image.bytes").isNotNull()).select(col("id"), col("image.bytes"))
-                    .foreachPartition(new WritePngs(output, hadoopSettings(spark), images));
+                    .foreachPartition(new WritePngs(output, images));
         }
         boolean hasLatent = schema.getFieldIndex("latent").isDefined();
         int[] latentShape = null;
@@ -170,36 +168,22 @@ public final class ExportJob {
         return new BufferedWriter(new OutputStreamWriter(fs.create(path, true), StandardCharsets.UTF_8));
     }
 
-    /** The Hadoop settings of the session (spark.hadoop.*), for the executors' file system clients. */
-    private static Map<String, String> hadoopSettings(SparkSession spark) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (scala.Tuple2<String, String> entry : spark.sparkContext().getConf().getAll()) {
-            if (entry._1().startsWith("spark.hadoop.")) {
-                settings.put(entry._1().substring("spark.hadoop.".length()), entry._2());
-            }
-        }
-        return settings;
-    }
-
     /** Writes the PNG bytes of a partition's rows to {@code <output>/<id>.png}. */
     private static final class WritePngs implements ForeachPartitionFunction<Row> {
 
         private static final long serialVersionUID = 1L;
 
         private final String output;
-        private final Map<String, String> hadoop;
         private final LongAccumulator written;
 
-        WritePngs(String output, Map<String, String> hadoop, LongAccumulator written) {
+        WritePngs(String output, LongAccumulator written) {
             this.output = output;
-            this.hadoop = new LinkedHashMap<>(hadoop);
             this.written = written;
         }
 
         @Override
         public void call(Iterator<Row> rows) throws IOException {
-            Configuration conf = new Configuration();
-            hadoop.forEach(conf::set);
+            Configuration conf = ExecutorHadoop.configuration();
             FileSystem fs = null;
             while (rows.hasNext()) {
                 Row r = rows.next();

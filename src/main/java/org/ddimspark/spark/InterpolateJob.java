@@ -61,7 +61,7 @@ public final class InterpolateJob {
      * @return the run report, also written beside the Parquet files
      */
     public static RunReport run(SparkSession spark, InterpolateJobOptions options, ModelCard card) {
-        long started = System.nanoTime();
+        StageTimes times = new StageTimes();
         Map<String, EndPoint> ends = options.from() == null ? seeds(options, card) : stored(spark, options, card);
         List<Row> requests = new ArrayList<>();
         int frames = options.frames();
@@ -80,13 +80,22 @@ public final class InterpolateJob {
         planned = planned.repartition(Math.max(1, Math.min(partitions, requests.size())));
         SampleJobOptions sampling = SampleJobOptions.builder().setModel(options.model()).setOutput(options.output())
                 .optSampler(options.sampler()).optBatchSize(options.batchSize()).build();
-        Dataset<Row> rows = planned.mapPartitions(new Partition(sampling, card.sha256()),
+        times.end("plan");
+        RowProgress progress = RowProgress.register(spark, OutputSchema.INTERPOLATION, requests.size());
+        Dataset<Row> rows = planned.mapPartitions(new Partition(sampling, card.sha256(), progress),
                 Encoders.row(OutputSchema.INTERPOLATION));
-        rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+        try {
+            rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+        } finally {
+            RowProgress.finish(spark);
+        }
+        times.end("sample_and_write");
 
         Dataset<Row> written = spark.read().parquet(options.output());
         StatusCounts counts = StatusCounts.of(written);
+        times.end("count");
         writeContactSheet(spark, written, options);
+        times.end("contact_sheet");
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("pairs", options.pairs().size());
         settings.put("frames", frames);
@@ -99,7 +108,7 @@ public final class InterpolateJob {
         settings.put("sampler", options.sampler().toString());
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
-        RunReport report = RunReport.of("interpolate", card.reference(), settings, counts, Map.of(), started, spark);
+        RunReport report = RunReport.of("interpolate", card.reference(), settings, counts, Map.of(), times, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
@@ -172,10 +181,12 @@ public final class InterpolateJob {
 
         private final SampleJobOptions options;
         private final String sha256;
+        private final RowProgress progress;
 
-        Partition(SampleJobOptions options, String sha256) {
+        Partition(SampleJobOptions options, String sha256, RowProgress progress) {
             this.options = options;
             this.sha256 = sha256;
+            this.progress = progress;
         }
 
         @Override
@@ -200,7 +211,7 @@ public final class InterpolateJob {
                             sampled(s, "latent_shape"), sampled(s, "image"), sampled(s, "status"), sampled(s, "error")));
                 }
                 return rows;
-            });
+            }, progress);
         }
 
         /** A column of a row of {@link SampleRows}, which carries no schema of its own. */

@@ -54,7 +54,7 @@ public final class InvertJob {
      * @return the run report, also written beside the Parquet files
      */
     public static RunReport run(SparkSession spark, InvertJobOptions options, ModelCard card) {
-        long started = System.nanoTime();
+        StageTimes times = new StageTimes();
         String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
@@ -65,6 +65,7 @@ public final class InvertJob {
         // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): spread them over
         // at least as many tasks as there are cores, so a small folder does not run on one core
         int filePartitions = files.rdd().getNumPartitions();
+        long inputFiles = files.inputFiles().length;
         int partitions = options.partitions() > 0 ? options.partitions()
                 : Math.max(filePartitions, spark.sparkContext().defaultParallelism());
         if (kept > 0) {
@@ -76,7 +77,9 @@ public final class InvertJob {
         } else if (partitions != filePartitions) {
             files = files.repartition(partitions);
         }
-        Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256()),
+        times.end(resumed == null ? "plan" : "resume_check");
+        RowProgress progress = RowProgress.register(spark, OutputSchema.INVERSION, Math.max(0, inputFiles - kept));
+        Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256(), progress),
                 Encoders.row(OutputSchema.INVERSION));
         List<Row> empty = new ArrayList<>();
         try {
@@ -90,11 +93,17 @@ public final class InvertJob {
             Dataset<Row> emptyRows = spark.createDataFrame(empty, OutputSchema.INVERSION);
             rows = rows.union(kept > 0 ? resumed.missing(emptyRows, "id") : emptyRows);
         }
-        rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
-                : SaveMode.ErrorIfExists).parquet(options.output());
+        try {
+            rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
+                    : SaveMode.ErrorIfExists).parquet(options.output());
+        } finally {
+            RowProgress.finish(spark);
+        }
+        times.end("invert_and_write");
 
         Dataset<Row> written = spark.read().parquet(options.output());
         StatusCounts counts = StatusCounts.of(written);
+        times.end("count");
         Map<String, Object> metrics = new LinkedHashMap<>();
         if (options.reconstruct() && counts.ok() > 0) {
             Row means = written.where(col("status").equalTo(OutputSchema.OK))
@@ -102,6 +111,7 @@ public final class InvertJob {
             metrics.put("mean_reconstruction_mse", means.getDouble(0));
             metrics.put("mean_reconstruction_psnr", means.getDouble(1));
             writeContactSheet(spark, written, options, card);
+            times.end("contact_sheet");
         }
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("input", options.input());
@@ -114,7 +124,7 @@ public final class InvertJob {
         if (options.resume()) {
             settings.put("rows_kept", kept);
         }
-        RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, started, spark);
+        RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, times, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
@@ -166,17 +176,19 @@ public final class InvertJob {
         private final InvertJobOptions options;
         private final String root;
         private final String sha256;
+        private final RowProgress progress;
 
-        Partition(InvertJobOptions options, String root, String sha256) {
+        Partition(InvertJobOptions options, String root, String sha256, RowProgress progress) {
             this.options = options;
             this.root = root;
             this.sha256 = sha256;
+            this.progress = progress;
         }
 
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> files) {
             InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256));
-            return new BatchedRows<>(files, options.batchSize(), rows::run);
+            return new BatchedRows<>(files, options.batchSize(), rows::run, progress);
         }
     }
 }

@@ -15,18 +15,17 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.ddimspark.storage.UncommittedFiles;
 
 /**
  * The output of an earlier run of the same job that a {@code --resume} run completes: the rows already
  * written are kept, only the requests whose id is not among them are computed, and the new rows are
- * appended. The files of a run that was killed before it committed ({@code _temporary}, which a later
- * commit would otherwise take in) are deleted first, so a request is never written twice; files that a
- * killed run did commit count as done, so none is lost.
+ * appended. What a run that was killed before it committed left ({@link UncommittedFiles}: a
+ * {@code _temporary} folder, which a later commit would otherwise take in, or on S3 the magic committer's
+ * folders and pending uploads) is removed first, so a request is never written twice; files that a killed
+ * run did commit count as done, so none is lost.
  */
 final class ResumedOutput {
-
-    /** Where Hadoop's output committers stage the files of a run that has not committed. */
-    static final String STAGING = "_temporary";
 
     private final String uri;
     private final Dataset<Row> existing;
@@ -51,7 +50,7 @@ final class ResumedOutput {
             if (!fs.exists(dir)) {
                 return new ResumedOutput(uri, null);
             }
-            fs.delete(new Path(dir, STAGING), true);
+            UncommittedFiles.remove(fs, dir);
             for (FileStatus file : fs.listStatus(dir)) {
                 String name = file.getPath().getName();
                 if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {

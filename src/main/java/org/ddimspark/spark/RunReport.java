@@ -18,10 +18,12 @@ import org.apache.hadoop.fs.Path;
  * @param errors the error rows by reason ({@link StatusCounts#reason})
  * @param metrics what the job measured over its ok rows (for example the mean reconstruction error); may be empty
  * @param seconds the job's wall time
+ * @param stages the wall time of each stage of the job, in order
  * @param spark the Spark version and master
  */
 public record RunReport(String command, String model, Map<String, Object> settings, long rows, long ok,
-        Map<String, Long> errors, Map<String, Object> metrics, double seconds, Map<String, String> spark) {
+        Map<String, Long> errors, Map<String, Object> metrics, double seconds, Map<String, Double> stages,
+        Map<String, String> spark) {
 
     /**
      * Creates the report of a job from the counts of its output.
@@ -31,17 +33,17 @@ public record RunReport(String command, String model, Map<String, Object> settin
      * @param settings every option of the job
      * @param counts how its rows ended
      * @param metrics what it measured
-     * @param started {@link System#nanoTime()} when it started
+     * @param times the time of its stages
      * @param session the Spark session it ran in
      * @return the report
      */
-    public static RunReport of(String command, String model, Map<String, Object> settings, StatusCounts counts,
-            Map<String, Object> metrics, long started, org.apache.spark.sql.SparkSession session) {
+    static RunReport of(String command, String model, Map<String, Object> settings, StatusCounts counts,
+            Map<String, Object> metrics, StageTimes times, org.apache.spark.sql.SparkSession session) {
         Map<String, String> spark = new LinkedHashMap<>();
         spark.put("version", session.version());
         spark.put("master", session.sparkContext().master());
         return new RunReport(command, model, settings, counts.rows(), counts.ok(), counts.errors(), metrics,
-                (System.nanoTime() - started) / 1e9, spark);
+                times.seconds(), times.stages(), spark);
     }
 
     /** The report's file name inside the output directory. */
@@ -66,6 +68,7 @@ public record RunReport(String command, String model, Map<String, Object> settin
             json.put("metrics", metrics);
         }
         json.put("seconds", seconds);
+        json.put("stage_seconds", stages);
         json.put("spark", spark);
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(json) + "\n";
     }

@@ -47,18 +47,23 @@ public final class SampleJob {
      * @return the run report, also written beside the Parquet files
      */
     public static RunReport run(SparkSession spark, SampleJobOptions options, ModelCard card) {
-        long started = System.nanoTime();
+        StageTimes times = new StageTimes();
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
+        times.end(resumed == null ? "plan" : "resume_check");
         Dataset<Row> rows;
+        long total;
+        RowProgress progress;
         if (options.fromLatents() == null) {
             partitions = (int) Math.max(1, Math.min(partitions, options.count()));
             Dataset<Long> indices = spark.range(0, options.count(), 1, partitions);
             if (kept > 0) {
                 indices = missingIndices(resumed, indices, options, card.numClasses()).repartition(partitions);
             }
-            rows = indices.mapPartitions(new SamplePartition.Seeds(options, card.sha256()), Encoders.row(OutputSchema.SAMPLE));
+            progress = RowProgress.register(spark, OutputSchema.SAMPLE, Math.max(0, options.count() - kept));
+            rows = indices.mapPartitions(new SamplePartition.Seeds(options, card.sha256(), progress),
+                    Encoders.row(OutputSchema.SAMPLE));
         } else {
             Dataset<Row> stored = storedLatents(spark, options.fromLatents());
             if (kept > 0) {
@@ -66,12 +71,20 @@ public final class SampleJob {
             } else if (options.partitions() > 0) {
                 stored = stored.repartition(options.partitions());
             }
-            rows = stored.mapPartitions(new SamplePartition.Latents(options, card), Encoders.row(OutputSchema.SAMPLE));
+            progress = RowProgress.register(spark, OutputSchema.SAMPLE, -1);
+            rows = stored.mapPartitions(new SamplePartition.Latents(options, card, progress),
+                    Encoders.row(OutputSchema.SAMPLE));
         }
-        rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
-                : SaveMode.ErrorIfExists).parquet(options.output());
+        try {
+            rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
+                    : SaveMode.ErrorIfExists).parquet(options.output());
+        } finally {
+            RowProgress.finish(spark);
+        }
+        times.end("sample_and_write");
 
         StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));
+        times.end("count");
         Map<String, Object> settings = new LinkedHashMap<>();
         if (options.fromLatents() == null) {
             settings.put("count", options.count());
@@ -91,7 +104,8 @@ public final class SampleJob {
             settings.put("rows_kept", kept);
         }
         writeContactSheet(spark, options, card);
-        RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), started, spark);
+        times.end("contact_sheet");
+        RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), times, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }

@@ -24,10 +24,12 @@ final class SamplePartition {
 
         private final SampleJobOptions options;
         private final String sha256;
+        private final RowProgress progress;
 
-        Seeds(SampleJobOptions options, String sha256) {
+        Seeds(SampleJobOptions options, String sha256, RowProgress progress) {
             this.options = options;
             this.sha256 = sha256;
+            this.progress = progress;
         }
 
         @Override
@@ -39,7 +41,7 @@ final class SamplePartition {
                     requests[i] = batch.get(i);
                 }
                 return rows.run(rows.seedRequests(requests));
-            });
+            }, progress);
         }
     }
 
@@ -53,10 +55,12 @@ final class SamplePartition {
 
         private final SampleJobOptions options;
         private final ModelCard card;
+        private final RowProgress progress;
 
-        Latents(SampleJobOptions options, ModelCard card) {
+        Latents(SampleJobOptions options, ModelCard card, RowProgress progress) {
             this.options = options;
             this.card = card;
+            this.progress = progress;
         }
 
         @Override
@@ -68,7 +72,7 @@ final class SamplePartition {
                     requests.add(request(r));
                 }
                 return rows.run(requests);
-            });
+            }, progress);
         }
 
         SampleRows.Request request(Row r) {

@@ -3,12 +3,14 @@ package org.ddimspark.spark;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
-import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.InvalidModelException;
 import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.model.TorchScriptModel;
+import org.ddimspark.storage.RemoteModels;
 
 /**
  * The models loaded in this JVM: one load per model directory per executor, shared by all its tasks,
@@ -33,9 +35,22 @@ public final class SharedModels {
      * @return the shared model; do not close it
      */
     public static TorchScriptModel get(String dir, String sha256) {
+        return get(dir, sha256, ExecutorHadoop::configuration);
+    }
+
+    /**
+     * Returns the model of a directory, loading it on first use; a remote one is first copied into this
+     * host's model cache and verified ({@link RemoteModels}).
+     *
+     * @param dir the model directory or URI, or a bundled model's name
+     * @param sha256 the sha256 the driver saw, which this JVM's copy must have
+     * @param conf the Hadoop configuration that reaches a remote model
+     * @return the shared model; do not close it
+     */
+    public static TorchScriptModel get(String dir, String sha256, Supplier<Configuration> conf) {
         TorchScriptModel model = MODELS.computeIfAbsent(dir, d -> {
             LOADS.computeIfAbsent(d, k -> new AtomicInteger()).incrementAndGet();
-            return TorchScriptModel.load(BundledModels.resolve(d));
+            return TorchScriptModel.load(RemoteModels.localDirectory(d, sha256, conf));
         });
         if (!model.card().sha256().equals(sha256)) {
             throw new InvalidModelException("model " + dir + " on this executor hashes to " + model.card().sha256()

@@ -1,0 +1,71 @@
+package org.ddimspark.spark;
+
+import java.io.Serializable;
+import java.util.List;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The rows a job's tasks have made so far, counted batch by batch into two named accumulators (ok and
+ * error) that executors report with their heartbeats while a task runs, and the number of rows the job
+ * will make, posted with its Spark jobs. {@link ProgressReporter} reads both on the driver.
+ */
+final class RowProgress implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The accumulator of ok rows. */
+    static final String OK = "ddim.rows.ok";
+    /** The accumulator of error rows. */
+    static final String ERROR = "ddim.rows.error";
+    /** The local property that carries the number of rows the job will make (-1: unknown). */
+    static final String TOTAL = "ddim.rows.total";
+
+    private final LongAccumulator ok;
+    private final LongAccumulator error;
+    private final int status;
+
+    private RowProgress(LongAccumulator ok, LongAccumulator error, int status) {
+        this.ok = ok;
+        this.error = error;
+        this.status = status;
+    }
+
+    /**
+     * Registers the counters of a job that writes rows of a schema.
+     *
+     * @param spark the session
+     * @param schema the rows' schema, with a {@code status} column
+     * @param total the number of rows the job will make, or -1 when unknown
+     * @return the counters, to hand to the job's tasks
+     */
+    static RowProgress register(SparkSession spark, StructType schema, long total) {
+        SparkContext sc = spark.sparkContext();
+        sc.setLocalProperty(TOTAL, Long.toString(total));
+        return new RowProgress(sc.longAccumulator(OK), sc.longAccumulator(ERROR), schema.fieldIndex("status"));
+    }
+
+    /** Ends the job's progress: later Spark jobs of this thread carry no total. */
+    static void finish(SparkSession spark) {
+        spark.sparkContext().setLocalProperty(TOTAL, null);
+    }
+
+    /**
+     * Counts a batch of rows a task made.
+     *
+     * @param rows the rows
+     */
+    void count(List<Row> rows) {
+        long good = 0;
+        for (Row r : rows) {
+            if (OutputSchema.OK.equals(r.get(status))) {
+                good++;
+            }
+        }
+        ok.add(good);
+        error.add(rows.size() - good);
+    }
+}
