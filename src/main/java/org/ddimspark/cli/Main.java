@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import org.ddimspark.model.InvalidModelException;
+import org.ddimspark.storage.StorageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -99,7 +100,8 @@ public final class Main implements Runnable {
         while (t != null) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 message = t.getMessage();
-                if (t instanceof IllegalArgumentException || t instanceof InvalidModelException) {
+                if (t instanceof IllegalArgumentException || t instanceof InvalidModelException
+                        || t instanceof StorageException) {
                     break;
                 }
             }

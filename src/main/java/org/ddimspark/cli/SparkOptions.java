@@ -113,9 +113,9 @@ final class SparkOptions {
                 continue;
             }
             String key = option.longestName().replaceFirst("^--", "");
-            String text = value instanceof File f ? f.getPath() : String.valueOf(value);
-            out.println("  " + key + " = " + ConfigValueFactory.fromAnyRef(HadoopSettings.printable(key, text))
-                    .render(concise));
+            Object printed = value instanceof Number || value instanceof Boolean ? value
+                    : HadoopSettings.printable(key, value instanceof File f ? f.getPath() : String.valueOf(value));
+            out.println("  " + key + " = " + ConfigValueFactory.fromAnyRef(printed).render(concise));
         }
         out.println("}");
         out.println("conf {");
@@ -137,7 +137,9 @@ final class SparkOptions {
         SparkSession session = start("ddim-spark " + command.name(), sessionSettings(outputs));
         try (ProgressReporter progress = quiet ? null
                 : ProgressReporter.start(session, command.name(), progressInterval, System.err)) {
-            System.out.println(job.run(session));
+            PrintWriter out = command.commandLine().getOut();
+            out.println(job.run(session));
+            out.flush();
         } finally {
             session.stop();
         }
