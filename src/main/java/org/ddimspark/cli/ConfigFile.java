@@ -3,13 +3,13 @@ package org.ddimspark.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -88,12 +88,21 @@ final class ConfigFile {
         };
     }
 
-    /** Returns the {@code conf} block: Spark and Hadoop settings. */
+    /**
+     * Returns the {@code conf} block: Spark and Hadoop settings. A key may be quoted
+     * ({@code "fs.s3a.endpoint" = ...}) or not ({@code fs.s3a.endpoint = ...}, which HOCON reads as nested
+     * objects): both give the setting {@code fs.s3a.endpoint}.
+     */
     Map<String, String> sparkConf() {
-        Map<String, String> conf = new LinkedHashMap<>();
+        Map<String, String> conf = new TreeMap<>();
         if (config.hasPath("conf")) {
-            ConfigObject block = config.getObject("conf");
-            block.forEach((key, value) -> conf.put(key, String.valueOf(value.unwrapped())));
+            try {
+                for (Map.Entry<String, ConfigValue> e : config.getConfig("conf").entrySet()) {
+                    conf.put(String.join(".", ConfigUtil.splitPath(e.getKey())), String.valueOf(e.getValue().unwrapped()));
+                }
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("--config: " + e.getMessage());
+            }
         }
         return conf;
     }
