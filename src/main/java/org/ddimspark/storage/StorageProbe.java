@@ -133,27 +133,49 @@ public final class StorageProbe implements AutoCloseable {
      * @return one line
      */
     public static String cause(Throwable e) {
-        String kind = null;
-        for (Throwable t = e; t != null && kind == null; t = t.getCause() == t ? null : t.getCause()) {
-            String type = t.getClass().getSimpleName();
-            if (type.equals("UnknownStoreException")) {
-                kind = "no such bucket";
-            } else if (t instanceof AccessDeniedException || type.equals("AWSStatus403Exception")
-                    || type.equals("AWSBadRequestException") && String.valueOf(t.getMessage()).contains("403")) {
-                kind = "access denied (check the credentials)";
-            } else if (type.equals("NoAuthWithAWSException")) {
-                kind = "no credentials (set fs.s3a.access.key and fs.s3a.secret.key, AWS_ACCESS_KEY_ID and "
-                        + "AWS_SECRET_ACCESS_KEY, a profile or an instance role)";
-            } else if (t instanceof ConnectException || t instanceof UnknownHostException
-                    || t instanceof NoRouteToHostException || t instanceof SocketTimeoutException
-                    || type.equals("ConnectTimeoutException") || type.equals("HttpHostConnectException")) {
-                kind = "endpoint unreachable";
-            } else if (t instanceof InterruptedIOException && type.equals("AWSApiCallTimeoutException")) {
-                kind = "endpoint timed out";
-            }
+        // the most specific kind anywhere in the chain: S3A wraps "no credentials" in an access denied
+        List<String> kinds = new ArrayList<>();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            kinds.add(kind(t));
         }
         String first = firstLine(e);
-        return kind == null ? first : kind + " (" + first + ")";
+        for (String kind : KINDS) {
+            if (kinds.contains(kind)) {
+                return kind + " (" + first + ")";
+            }
+        }
+        return first;
+    }
+
+    private static final String NO_CREDENTIALS = "no credentials (set fs.s3a.access.key and fs.s3a.secret.key, "
+            + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or an instance role)";
+    private static final String NO_BUCKET = "no such bucket";
+    private static final String DENIED = "access denied (check the credentials)";
+    private static final String UNREACHABLE = "endpoint unreachable";
+    private static final String TIMED_OUT = "endpoint timed out";
+    /** The kinds of failure, most specific first. */
+    private static final List<String> KINDS = List.of(NO_CREDENTIALS, NO_BUCKET, DENIED, UNREACHABLE, TIMED_OUT);
+
+    private static String kind(Throwable t) {
+        String type = t.getClass().getSimpleName();
+        if (type.equals("NoAuthWithAWSException") || type.equals("NoAwsCredentialsException")) {
+            return NO_CREDENTIALS;
+        }
+        if (type.equals("UnknownStoreException")) {
+            return NO_BUCKET;
+        }
+        if (t instanceof AccessDeniedException || type.equals("AWSStatus403Exception")) {
+            return DENIED;
+        }
+        if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
+                || t instanceof SocketTimeoutException || type.equals("ConnectTimeoutException")
+                || type.equals("HttpHostConnectException")) {
+            return UNREACHABLE;
+        }
+        if (t instanceof InterruptedIOException && type.equals("AWSApiCallTimeoutException")) {
+            return TIMED_OUT;
+        }
+        return null;
     }
 
     private static String firstLine(Throwable e) {

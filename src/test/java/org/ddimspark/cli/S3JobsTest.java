@@ -288,12 +288,90 @@ class S3JobsTest {
                 unreachable.err());
         assertTrue(seconds < 60, "gave up after " + seconds + " s, not within seconds");
 
+        // no credentials at all (the chain restricted to keys, so that nothing asks an instance metadata service)
+        List<String> anonymous = new ArrayList<>(List.of("sample", "--output", "s3a://bucket/out/z", "--master", "local[2]",
+                "--conf", "fs.s3a.endpoint=" + s3.endpoint(), "--conf", "fs.s3a.path.style.access=true",
+                "--conf", "fs.s3a.endpoint.region=us-east-1", "--conf", "fs.s3a.impl.disable.cache=true",
+                "--conf", "fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"));
+        Result none = run(anonymous);
+        assertEquals(Main.FAILED, none.code(), none.err());
+        assertEquals(1, none.err().lines().count(), none.err());
+        assertTrue(none.err().startsWith("ddim sample: failed: --output s3a://bucket/out/z: no credentials"), none.err());
+
         // a scheme without a file system is a usage error
         Result scheme = run(args("sample", "--output", "nosuchfs://bucket/out"));
         assertEquals(Main.USAGE, scheme.code(), scheme.err());
         assertEquals("ddim sample: --output nosuchfs://bucket/out: no file system for the scheme 'nosuchfs'"
                 + System.lineSeparator(), scheme.err());
         assertTrue(SparkSession.getDefaultSession().isEmpty(), "all before Spark starts");
+    }
+
+    @Test
+    void aFailedTaskLeavesNothingVisibleUnderTheCommitSettingsOfAnS3Output() {
+        String uri = "s3a://bucket/out/retried";
+        SparkSession.Builder builder = SparkSession.builder().master("local[2,2]").appName("S3JobsTest-retry")
+                .config("spark.ui.enabled", "false");
+        s3.settings().forEach((k, v) -> builder.config("spark.hadoop." + k, v));
+        org.ddimspark.storage.ObjectStoreCommit.defaults(List.of(uri), Map.of()).forEach(builder::config);
+        SparkSession spark = builder.getOrCreate();
+        try {
+            // the first attempt of partition 1 writes rows into its file, then dies; its retry succeeds
+            spark.range(0, 40, 1, 4).mapPartitions(new FailFirstAttempt(), org.apache.spark.sql.Encoders.LONG())
+                    .toDF("id").write().parquet(uri);
+            List<Long> ids = spark.read().parquet(uri).as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
+            assertEquals(40, ids.size(), "no row of the failed attempt is visible");
+            assertEquals(40, new java.util.HashSet<>(ids).size());
+            long files = s3.keys(BUCKET).stream().filter(k -> k.startsWith("out/retried/part-")).count();
+            assertEquals(4, files, s3.keys(BUCKET).toString());
+            assertTrue(text("out/retried/_SUCCESS").contains("\"committer\":\"magic\""));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Partition 1's first attempt hands out 5 rows, then fails; every other attempt passes its rows through. */
+    private static final class FailFirstAttempt implements org.apache.spark.api.java.function.MapPartitionsFunction<Long, Long> {
+
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public java.util.Iterator<Long> call(java.util.Iterator<Long> input) {
+            List<Long> rows = new ArrayList<>();
+            input.forEachRemaining(rows::add);
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            if (task.partitionId() != 1 || task.attemptNumber() > 0) {
+                return rows.iterator();
+            }
+            return new java.util.Iterator<>() {
+                private int i;
+
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public Long next() {
+                    if (i == 5) {
+                        throw new IllegalStateException("injected failure after 5 rows");
+                    }
+                    return rows.get(i++);
+                }
+            };
+        }
+    }
+
+    @Test
+    void theConfigProfilesResolve() {
+        Result s3conf = run(args("sample", "--output", "s3a://bucket/out/p", "--config", "conf/s3.conf", "--print-config"));
+        assertEquals(0, s3conf.code(), s3conf.err());
+        assertTrue(s3conf.out().contains("\"spark.hadoop.fs.s3a.retry.limit\" = \"5\""), s3conf.out());
+        assertTrue(s3conf.out().contains("\"spark.hadoop.fs.s3a.committer.abort.pending.uploads\" = \"true\""), s3conf.out());
+        Result cluster = run(args("invert", "--input", "s3a://bucket/in", "--output", "s3a://bucket/out/q", "--config",
+                "conf/cluster.conf", "--print-config"));
+        assertEquals(0, cluster.code(), cluster.err());
+        assertTrue(cluster.out().contains("\"spark.executor.memoryOverhead\" = \"4g\""), cluster.out());
+        assertTrue(cluster.out().contains("\"spark.executorEnv.ONEDNN_MAX_CPU_ISA\" = \"AVX2\""), cluster.out());
     }
 
     @Test
