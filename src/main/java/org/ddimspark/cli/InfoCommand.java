@@ -3,7 +3,8 @@ package org.ddimspark.cli;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import org.ddimspark.model.BundledModels;
+import org.apache.hadoop.conf.Configuration;
+import org.ddimspark.storage.RemoteModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptModel;
 import picocli.CommandLine.Command;
@@ -25,7 +26,8 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        Path dir = BundledModels.resolve(model.model);
+        // a model on a remote file system is reached with the default Hadoop settings and credential chain
+        Path dir = RemoteModels.localDirectory(model.model, null, Configuration::new);
         ModelCard card = ModelCard.load(dir);
         out.println("model       " + card.name());
         out.println("sha256      " + card.sha256() + " (model.pt)");

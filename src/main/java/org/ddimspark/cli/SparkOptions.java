@@ -84,16 +84,21 @@ final class SparkOptions {
     }
 
     /**
-     * Returns a probe of the job's file systems, to check its URIs before Spark starts.
+     * Returns a probe of the job's file systems, to check its URIs before Spark starts; checks the options of
+     * this mixin first (every Spark command calls it before anything else runs).
      *
      * @return the probe; close it
      */
     StorageProbe probe() {
+        requirePositiveInterval();
+        return new StorageProbe(settings());
+    }
+
+    private void requirePositiveInterval() {
         if (progressInterval <= 0 || !Double.isFinite(progressInterval)) {
             throw new IllegalArgumentException("--progress-interval must be a positive number of seconds, got "
                     + progressInterval);
         }
-        return new StorageProbe(settings());
     }
 
     /**

@@ -16,7 +16,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -84,11 +83,7 @@ public final class InterpolateJob {
         RowProgress progress = RowProgress.register(spark, OutputSchema.INTERPOLATION, requests.size());
         Dataset<Row> rows = planned.mapPartitions(new Partition(sampling, card.sha256(), progress),
                 Encoders.row(OutputSchema.INTERPOLATION));
-        try {
-            rows.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
-        } finally {
-            RowProgress.finish(spark);
-        }
+        ParquetOutput.write(spark, rows, options.output(), options.overwrite(), false);
         times.end("sample_and_write");
 
         Dataset<Row> written = spark.read().parquet(options.output());

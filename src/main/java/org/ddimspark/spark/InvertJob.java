@@ -20,7 +20,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -93,12 +92,7 @@ public final class InvertJob {
             Dataset<Row> emptyRows = spark.createDataFrame(empty, OutputSchema.INVERSION);
             rows = rows.union(kept > 0 ? resumed.missing(emptyRows, "id") : emptyRows);
         }
-        try {
-            rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
-                    : SaveMode.ErrorIfExists).parquet(options.output());
-        } finally {
-            RowProgress.finish(spark);
-        }
+        ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());
         times.end("invert_and_write");
 
         Dataset<Row> written = spark.read().parquet(options.output());

@@ -13,7 +13,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -75,12 +74,7 @@ public final class SampleJob {
             rows = stored.mapPartitions(new SamplePartition.Latents(options, card, progress),
                     Encoders.row(OutputSchema.SAMPLE));
         }
-        try {
-            rows.write().mode(options.resume() ? SaveMode.Append : options.overwrite() ? SaveMode.Overwrite
-                    : SaveMode.ErrorIfExists).parquet(options.output());
-        } finally {
-            RowProgress.finish(spark);
-        }
+        ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());
         times.end("sample_and_write");
 
         StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));

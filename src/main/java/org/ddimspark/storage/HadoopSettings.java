@@ -19,7 +19,7 @@ public final class HadoopSettings {
     public static final String PREFIX = "spark.hadoop.";
 
     /** Setting names whose values are never printed: Spark's default {@code spark.redaction.regex}, widened. */
-    private static final Pattern SECRET = Pattern.compile("(?i)secret|password|token|access[.]?key|credential|session[.]?key|signature");
+    private static final Pattern SECRET = Pattern.compile("(?i)secret|password|token|credential|signature|access[.]?key|[.]key([.]|$)");
 
     /** What a redacted value prints as. */
     public static final String REDACTED = "*********(redacted)";

@@ -11,8 +11,9 @@ import java.util.Map;
  * committers are neither fast nor safe there. An {@code s3a://} output gets the S3A magic committer:
  * each task writes its files as multipart uploads that are not completed, the job's commit completes them,
  * and a task that fails or is speculated leaves nothing visible. {@code _SUCCESS} is then the committer's
- * JSON manifest. The user keeps any other choice: none of these settings is made when the user set the
- * commit protocol or an S3A committer.
+ * JSON manifest. The user keeps any other choice: another S3A committer ({@code fs.s3a.committer.name},
+ * e.g. {@code directory}) still gets the commit protocol that binds it, and a commit protocol of the user's
+ * own gets nothing added.
  */
 public final class ObjectStoreCommit {
 
@@ -36,15 +37,18 @@ public final class ObjectStoreCommit {
     public static Map<String, String> defaults(Collection<String> outputs, Map<String, String> settings) {
         Map<String, String> add = new LinkedHashMap<>();
         boolean s3a = outputs.stream().anyMatch(ObjectStoreCommit::isS3a);
-        if (!s3a || settings.containsKey(PROTOCOL) || settings.containsKey(COMMITTER)) {
+        if (!s3a || settings.containsKey(PROTOCOL)) {
             return add;
         }
         add.put(COMMITTER, "magic");
-        add.put(HadoopSettings.PREFIX + "fs.s3a.committer.magic.enabled", "true");
+        if ("magic".equals(settings.getOrDefault(COMMITTER, "magic"))) {
+            add.put(HadoopSettings.PREFIX + "fs.s3a.committer.magic.enabled", "true");
+        }
         add.put(HadoopSettings.PREFIX + "mapreduce.outputcommitter.factory.scheme.s3a",
                 "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory");
         add.put(PROTOCOL, "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol");
         add.put(PARQUET_COMMITTER, "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter");
+        add.keySet().removeAll(settings.keySet());
         return add;
     }
 

@@ -11,6 +11,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.function.Supplier;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
@@ -80,7 +81,7 @@ public final class RemoteModels {
             String cardKey = hex(digest().digest(card)).substring(0, 12);
             java.nio.file.Path root = BundledModels.cacheRoot();
             if (expected != null) {
-                java.nio.file.Path cached = root.resolve(expected.toLowerCase() + "-" + cardKey);
+                java.nio.file.Path cached = root.resolve(expected.toLowerCase(Locale.ROOT) + "-" + cardKey);
                 if (holds(cached, expected)) {
                     return cached;
                 }

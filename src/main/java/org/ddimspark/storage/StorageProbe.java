@@ -186,7 +186,12 @@ public final class StorageProbe implements AutoCloseable {
         String line = message.lines().filter(s -> !s.isBlank()).findFirst().orElse("").trim();
         // the SDK's messages end with long request ids; keep what a user reads
         int ids = line.toLowerCase(Locale.ROOT).indexOf(", request id");
-        return ids > 0 ? line.substring(0, ids) + ")" : line;
+        if (ids < 0) {
+            return line;
+        }
+        String kept = line.substring(0, ids);
+        boolean open = kept.lastIndexOf('(') > kept.lastIndexOf(')');
+        return open ? kept + ")" : kept;
     }
 
     @Override
