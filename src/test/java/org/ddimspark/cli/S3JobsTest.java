@@ -22,9 +22,11 @@ import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.apache.hadoop.fs.s3a.commit.impl.CommitOperations;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -81,15 +83,25 @@ class S3JobsTest {
             }
         };
         capture.start();
+        // every INFO line (Spark's default level) is searched for the secret; the console keeps WARN
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(capture, Level.ALL, null);
+        LoggerConfig root = context.getConfiguration().getRootLogger();
+        Appender console = context.getConfiguration().getAppender("console");
+        root.removeAppender("console");
+        root.addAppender(console, Level.WARN, null);
+        root.addAppender(capture, Level.ALL, null);
+        root.setLevel(Level.INFO);
         context.updateLoggers();
     }
 
     @AfterAll
     static void stop() throws Exception {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().removeAppender("capture");
+        LoggerConfig root = context.getConfiguration().getRootLogger();
+        root.removeAppender("capture");
+        root.removeAppender("console");
+        root.addAppender(context.getConfiguration().getAppender("console"), null, null);
+        root.setLevel(Level.WARN);
         context.updateLoggers();
         s3.close();
     }
@@ -138,6 +150,7 @@ class S3JobsTest {
                     "the secret is in " + key);
         }
         synchronized (LOGS) {
+            assertTrue(LOGS.toString().contains("Running Spark version"), "INFO lines were captured");
             assertFalse(LOGS.toString().contains(SECRET), "the secret was logged");
         }
     }
