@@ -69,7 +69,8 @@ final class SparkOptions {
 
     /**
      * Returns every setting the session of a job gets: the user's, then what the job adds where the user set
-     * nothing (the S3A committer for an object-store output, the executors' oneDNN limit).
+     * nothing (the S3A committer for an object-store output, the executors' oneDNN limit, and heartbeats as
+     * often as progress lines, up to Spark's 10 s: running tasks report their rows with them).
      *
      * @param outputs the job's output URIs
      * @return Spark settings
@@ -80,6 +81,9 @@ final class SparkOptions {
         // executors in their own JVMs load libtorch too: give them the driver's oneDNN limit (EngineSettings)
         settings.putIfAbsent("spark.executorEnv." + EngineSettings.ONEDNN_ISA,
                 System.getenv().getOrDefault(EngineSettings.ONEDNN_ISA, EngineSettings.ONEDNN_ISA_VALUE));
+        if (!quiet && progressInterval < 10) {
+            settings.putIfAbsent("spark.executor.heartbeatInterval", Math.max(100, Math.round(progressInterval * 1000)) + "ms");
+        }
         return settings;
     }
 

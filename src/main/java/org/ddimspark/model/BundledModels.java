@@ -10,6 +10,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
@@ -109,10 +113,11 @@ public final class BundledModels {
     /**
      * Returns the folder that holds extracted and copied models: {@code ddim-spark-models-<user>} under the
      * system property {@code ddim.model.cache}, by default the temporary directory; created readable and
-     * writable by its owner only.
+     * writable by its owner only. A folder of that name that another user owns, or that others may write
+     * into, is refused: its models could have been swapped.
      *
      * @return the folder, which exists
-     * @throws IOException when it cannot be created
+     * @throws IOException when it cannot be created or is not private
      */
     public static Path cacheRoot() throws IOException {
         Path root = Path.of(System.getProperty("ddim.model.cache", System.getProperty("java.io.tmpdir")),
@@ -124,6 +129,17 @@ public final class BundledModels {
                 Files.createDirectories(root);
             } catch (FileAlreadyExistsException e) {
                 // made by another JVM of this host at the same time
+            }
+        }
+        if (Files.getFileAttributeView(root, PosixFileAttributeView.class) != null) {
+            PosixFileAttributes attributes = Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            boolean mine = attributes.owner().getName().equals(System.getProperty("user.name"));
+            boolean shared = attributes.permissions().contains(PosixFilePermission.GROUP_WRITE)
+                    || attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE);
+            if (!mine || shared || !attributes.isDirectory()) {
+                throw new IOException("the model cache " + root + " is not a private folder (owner "
+                        + attributes.owner().getName() + ", " + PosixFilePermissions.toString(attributes.permissions())
+                        + "): remove it, or choose another with -Dddim.model.cache");
             }
         }
         return root;

@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.ddimspark.image.PngCodec;
 import org.ddimspark.noise.SeededNoise;
@@ -16,6 +17,7 @@ import org.ddimspark.sampling.DdimSampler;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.testing.Models;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,6 +31,27 @@ class BundledModelsTest {
         assertEquals("--model no-such-model: no such directory, and not a bundled model (fashion-mnist-ddpm, fashion-mnist-flow)",
                 assertThrows(InvalidModelException.class, () -> BundledModels.resolve("no-such-model")).getMessage());
         assertThrows(InvalidModelException.class, () -> BundledModels.resolve("../models/fashion-mnist-ddpm"));
+    }
+
+    @Test
+    void aModelCacheOthersMayWriteIntoIsRefused(@TempDir Path tmp) throws IOException {
+        String before = System.getProperty("ddim.model.cache");
+        System.setProperty("ddim.model.cache", tmp.toString());
+        try {
+            Path root = BundledModels.cacheRoot();
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(root));
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwxrwx"));
+            IOException shared = assertThrows(IOException.class, BundledModels::cacheRoot);
+            assertTrue(shared.getMessage().startsWith("the model cache " + root + " is not a private folder (owner "),
+                    shared.getMessage());
+            assertThrows(java.io.UncheckedIOException.class, () -> BundledModels.resolve("fashion-mnist-flow"));
+        } finally {
+            if (before == null) {
+                System.clearProperty("ddim.model.cache");
+            } else {
+                System.setProperty("ddim.model.cache", before);
+            }
+        }
     }
 
     @ParameterizedTest
