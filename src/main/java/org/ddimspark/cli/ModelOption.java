@@ -1,7 +1,7 @@
 package org.ddimspark.cli;
 
-import java.util.function.Consumer;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.SharedModels;
@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** The {@code --model} option of every command that runs a model. */
 final class ModelOption {
 
-    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = BundledModels.DEFAULT,
+    @Option(names = "--model", paramLabel = "DIR|URI|NAME", defaultValue = BundledModels.DEFAULT,
             description = "Model directory (model.pt + model.json) on any Hadoop file system (a path, s3a://, "
                     + "hdfs://) or bundled model: fashion-mnist-flow, fashion-mnist-ddpm (default: ${DEFAULT-VALUE}).")
     String model;
