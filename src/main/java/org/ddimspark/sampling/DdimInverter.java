@@ -8,7 +8,7 @@ import org.ddimspark.schedule.NoiseSchedule;
 
 /**
  * DDIM inversion (eta = 0): clean samples in, their latents x_T out, walking the sampler's levels upwards
- * so that {@link DdimSampler} with the same options maps the latent back (DESIGN.md, Math).
+ * so that {@link DdimSampler} with the same options maps the latent back (docs/CONTRACT.md, Math).
  *
  * <p>Each step from the less noisy point s to the noisier t predicts the noise, then applies the DDIM map
  * x_t = a_t x0 + b_t noise with x0 = (x_s - b_s noise) / a_s. A diffusion model is evaluated on x_s at

@@ -8,7 +8,7 @@ import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.schedule.NoiseLevel;
 
 /**
- * Generates samples from initial latents x_T with the generalised DDIM step (DESIGN.md), for diffusion
+ * Generates samples from initial latents x_T with the generalised DDIM step (docs/CONTRACT.md, Math), for diffusion
  * and rectified-flow models, with classifier-free guidance (both halves in one batched forward),
  * optional clipping or dynamic thresholding of x0, and seeded fresh noise for eta &gt; 0.
  *

@@ -4,7 +4,7 @@ import org.ddimspark.schedule.NoiseLevel;
 
 /**
  * The generalised DDIM step between two points of the path x = a x0 + b noise (DDIM paper, eq. 12 and
- * 16; DESIGN.md). For a variance-preserving model a = sqrt(alpha-bar), b = sqrt(1 - alpha-bar); for a
+ * 16; docs/CONTRACT.md, Math). For a variance-preserving model a = sqrt(alpha-bar), b = sqrt(1 - alpha-bar); for a
  * rectified flow a = 1 - t, b = t, where eta = 0 gives the Euler step x_s = x_t + (s - t) v.
  */
 public final class DdimStep {

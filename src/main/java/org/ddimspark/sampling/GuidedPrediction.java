@@ -7,7 +7,7 @@ import org.ddimspark.schedule.NoiseLevel;
 
 /**
  * One evaluation of the network at a level, with classifier-free guidance: both halves in one batched
- * forward, combined on the raw outputs as {@code out_uncond + g (out_cond - out_uncond)} (DESIGN.md).
+ * forward, combined on the raw outputs as {@code out_uncond + g (out_cond - out_uncond)} (docs/CONTRACT.md, Math).
  */
 final class GuidedPrediction {
 

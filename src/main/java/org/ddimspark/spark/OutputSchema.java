@@ -4,7 +4,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The Parquet schemas of the contract (DESIGN.md, Output). The {@code image} struct is the layout that
+ * The Parquet schemas of the contract (docs/CONTRACT.md, Output). The {@code image} struct is the layout that
  * Hugging Face {@code datasets} reads as an image.
  */
 public final class OutputSchema {

@@ -4,7 +4,7 @@ import org.ddimspark.noise.SeededNoise;
 
 /**
  * An independent double-precision DDIM written straight from the paper's equations (DDIM eq. 12 and 16)
- * and the flow formulas of DESIGN.md, for the closed-form Gaussian model: alpha-bars, timesteps, model
+ * and the flow formulas of docs/CONTRACT.md (Math), for the closed-form Gaussian model: alpha-bars, timesteps, model
  * outputs, guidance and steps all in double, nothing shared with the library but the seeded noise.
  */
 public final class ReferenceDdim {
@@ -83,7 +83,7 @@ public final class ReferenceDdim {
 
     /**
      * Flow sampling of one request: the Euler step x_s = x_t + (s - t) v when eta = 0, and the general
-     * formula of DESIGN.md otherwise.
+     * formula of docs/CONTRACT.md otherwise.
      *
      * @param times the visited times, descending from 1 to 0
      */
