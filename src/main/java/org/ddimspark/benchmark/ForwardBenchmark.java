@@ -63,8 +63,13 @@ public final class ForwardBenchmark {
         for (int batch : batches) {
             try (TorchScriptDenoiser denoiser = model.newDenoiser(batch)) {
                 float[] out = null;
+                double first = Double.NaN;
                 for (int i = 0; i < warmups; i++) {
+                    long started = System.nanoTime();
                     out = denoiser.forward(x, t, y, rows);
+                    if (i == 0) {
+                        first = (System.nanoTime() - started) / 1e9;
+                    }
                 }
                 double[] seconds = new double[repeats];
                 for (int i = 0; i < repeats; i++) {
@@ -75,7 +80,8 @@ public final class ForwardBenchmark {
                 if (baseline == null) {
                     baseline = out;
                 }
-                timings.add(new ForwardTiming(batch, median(seconds), rows, maxDifference(out, baseline)));
+                timings.add(new ForwardTiming(batch, median(seconds), rows, maxDifference(out, baseline),
+                        warmups > 0 ? first : seconds[0]));
             }
         }
         return timings;

@@ -7,8 +7,10 @@ package org.ddimspark.benchmark;
  * @param seconds the median wall-clock seconds of a forward of all the benchmark's rows
  * @param rows the rows of that forward
  * @param maxDifference the largest absolute difference of its outputs from the baseline's
+ * @param firstSeconds the wall-clock seconds of the first forward of these rows in this configuration (the
+ *     first warm-up run), which pays the graph optimizer's profiling of a new input shape
  */
-public record ForwardTiming(int forwardBatch, double seconds, int rows, double maxDifference) {
+public record ForwardTiming(int forwardBatch, double seconds, int rows, double maxDifference, double firstSeconds) {
 
     /** Returns the rows per second. */
     public double rowsPerSecond() {

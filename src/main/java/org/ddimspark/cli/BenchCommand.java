@@ -72,12 +72,15 @@ final class BenchCommand implements Callable<Integer> {
                     + " first line's%n", rows, Arrays.toString(card.sampleShape()), repeats, warmups);
             List<ForwardTiming> timings = bench.forwards(loaded);
             ForwardTiming baseline = timings.get(0);
-            out.printf("%-18s %10s %10s %7s %12s%n", "forward_batch", "seconds", "rows/s", "ratio", "max |diff|");
+            out.printf("%-18s %10s %10s %7s %12s %12s%n", "forward_batch", "seconds", "rows/s", "ratio", "max |diff|",
+                    "first run s");
             for (ForwardTiming t : timings) {
                 String batch = t.forwardBatch() + (t.forwardBatch() == card.forwardBatch() ? " (card)" : "");
-                out.printf("%-18s %10.4f %10.1f %7.2f %12.2e%n", batch, t.seconds(),
-                        t.rowsPerSecond(), t.ratioTo(baseline), t.maxDifference());
+                out.printf("%-18s %10.4f %10.1f %7.2f %12.2e %12.4f%n", batch, t.seconds(),
+                        t.rowsPerSecond(), t.ratioTo(baseline), t.maxDifference(), t.firstSeconds());
             }
+            out.println("first run: the first forward of the rows at that forward batch, in which TorchScript's graph"
+                    + " optimizer profiles the input shape; the medians leave it out, and it gives the same outputs");
             if (steps > 0) {
                 SamplerTiming s = bench.sampler(loaded);
                 out.printf("sampling: %d steps of %d rows (%d rows a forward, the card's forward batch): %.3f s,"

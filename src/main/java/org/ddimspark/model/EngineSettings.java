@@ -6,8 +6,10 @@ import ai.djl.pytorch.jni.JniUtils;
  * The DJL settings every JVM of a job needs, applied before the PyTorch engine starts unless the user set
  * them: offline (never download libtorch: the native jar on the class path is used) and one inter-op
  * thread. The intra-op threads default to one per task: Spark runs one task per core, and more threads
- * per task only fight over the same cores. TorchScript's graph optimizer is off: it makes the first
- * forwards several times slower, for no gain on these small models.
+ * per task only fight over the same cores. TorchScript's graph optimizer stays on, as in PyTorch: models
+ * traced elsewhere rely on it (a float64 constant that a traced timestep embedding holds runs only with
+ * it), and its first, profiling forwards compute the same bits as the optimized ones (tested); they are
+ * slower, which {@code bench} measures apart. {@code -Dai.djl.pytorch.graph_optimizer=false} turns it off.
  *
  * <p>One setting cannot be made from inside the JVM: on CPUs with AVX-512 (seen on AMD EPYC), the oneDNN
  * kernels of libtorch 2.7.1 returned NaN for a convolutional UNet in some runs and not others, while
@@ -24,7 +26,6 @@ public final class EngineSettings {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         setIfAbsent("ai.djl.pytorch.num_threads", "1");
-        setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
     }
 
     /** The environment variable that keeps oneDNN off its AVX-512 kernels, and its value. */

@@ -30,9 +30,9 @@ class ProgressReporterTest {
         try (ProgressReporter reporter = ProgressReporter.start(spark, "sample", 0.05,
                 new PrintStream(lines, true, StandardCharsets.UTF_8))) {
             ModelCard card = ModelCard.load(Models.dir("gaussian-eps"));
-            // one task of 8 batches of one request, each 1000 steps: only heartbeats can show it half done
+            // one task of 12 batches of one request, each 1000 steps: only heartbeats can show it half done
             SampleJobOptions options = SampleJobOptions.builder().setModel(Models.dir("gaussian-eps").toString())
-                    .setOutput(tmp.resolve("out").toString()).optCount(8).optBatchSize(1).optPartitions(1)
+                    .setOutput(tmp.resolve("out").toString()).optCount(12).optBatchSize(1).optPartitions(1)
                     .optSampler(SamplerOptions.builder().setSteps(1000).build()).build();
             CompletableFuture<RunReport> job = CompletableFuture.supplyAsync(() -> SampleJob.run(spark, options, card));
             TreeSet<Long> seen = new TreeSet<>();
@@ -40,19 +40,19 @@ class ProgressReporterTest {
                 seen.add(reporter.snapshot().done());
                 Thread.sleep(10);
             }
-            assertEquals(8, job.get().ok());
+            assertEquals(12, job.get().ok());
             ProgressReporter.Snapshot end = reporter.snapshot();
-            assertEquals(8, end.ok());
+            assertEquals(12, end.ok());
             assertEquals(0, end.error());
-            assertEquals(8, end.total());
-            assertTrue(seen.subSet(1L, 8L).size() >= 2, "counts seen while the one task ran: " + seen);
+            assertEquals(12, end.total());
+            assertTrue(seen.subSet(1L, 12L).size() >= 2, "counts seen while the one task ran: " + seen);
             Thread.sleep(200);
         } finally {
             spark.stop();
         }
         String printed = lines.toString(StandardCharsets.UTF_8);
-        assertTrue(printed.lines().anyMatch(l -> l.startsWith("sample: 8/8 rows (8 ok, 0 error), ")), printed);
-        assertTrue(printed.lines().allMatch(l -> l.matches("sample: \\d+/8 rows \\(\\d+ ok, \\d+ error\\), [0-9.]+ rows/s(, ETA \\S+)?")),
+        assertTrue(printed.lines().anyMatch(l -> l.startsWith("sample: 12/12 rows (12 ok, 0 error), ")), printed);
+        assertTrue(printed.lines().allMatch(l -> l.matches("sample: \\d+/12 rows \\(\\d+ ok, \\d+ error\\), [0-9.]+ rows/s(, ETA \\S+)?")),
                 printed);
     }
 
