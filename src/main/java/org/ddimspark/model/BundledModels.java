@@ -1,6 +1,7 @@
 package org.ddimspark.model;
 
 import com.google.gson.JsonParser;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,13 +16,15 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The models that ship inside the jar, under {@code models/<name>/} on the class path, and the resolution
  * of a {@code --model} argument: a directory, or the name of a bundled model. A bundled model is
- * extracted once per host into a folder named after its sha256 (under {@code ddim.model.cache}, by
- * default the temporary directory), because the PyTorch engine loads from files.
+ * extracted once per host into a folder named after its sha256 in a private cache folder (under
+ * {@code ddim.model.cache}, by default the temporary directory), because the PyTorch engine loads from
+ * files; every load compares the extracted files with the jar's and extracts them again when they differ.
  */
 public final class BundledModels {
 
@@ -83,8 +86,12 @@ public final class BundledModels {
             String sha = JsonParser.parseString(cardText).getAsJsonObject().get("sha256").getAsString();
             Path root = cacheRoot();
             Path target = root.resolve(name + "-" + sha.substring(0, 16));
-            if (Files.isRegularFile(target.resolve(card))) {
-                return target;
+            if (Files.isDirectory(target)) {
+                if (sameAsJar(target, name, card, files)) {
+                    return target;
+                }
+                // a copy that differs from the jar's (swapped, or cut short): never load it, extract it again
+                deleteQuietly(target);
             }
             Path staging = Files.createTempDirectory(root, name + "-");
             Files.writeString(staging.resolve(card), cardText, StandardCharsets.UTF_8);
@@ -99,10 +106,13 @@ public final class BundledModels {
                 // another JVM on this host extracted it first
                 deleteQuietly(staging);
             } catch (IOException e) {
-                if (!Files.isRegularFile(target.resolve(card))) {
+                deleteQuietly(staging);
+                if (!Files.isDirectory(target)) {
                     throw e;
                 }
-                deleteQuietly(staging);
+            }
+            if (!sameAsJar(target, name, card, files)) {
+                throw new IOException(target + " does not hold the jar's files after extraction");
             }
             return target;
         } catch (IOException e) {
@@ -143,6 +153,29 @@ public final class BundledModels {
             }
         }
         return root;
+    }
+
+    /** Whether every file of an extracted folder has the bytes of the jar's copy. */
+    private static boolean sameAsJar(Path dir, String name, String card, String... files) throws IOException {
+        List<String> all = new ArrayList<>(List.of(files));
+        all.add(0, card);
+        for (String file : all) {
+            Path copy = dir.resolve(file);
+            if (!Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            try (InputStream jar = new BufferedInputStream(open(name, file));
+                    InputStream disk = new BufferedInputStream(Files.newInputStream(copy))) {
+                int a;
+                do {
+                    a = jar.read();
+                    if (a != disk.read()) {
+                        return false;
+                    }
+                } while (a >= 0);
+            }
+        }
+        return true;
     }
 
     private static InputStream open(String name, String file) throws IOException {

@@ -34,6 +34,18 @@ class BundledModelsTest {
     }
 
     @Test
+    void anExtractedModelThatWasSwappedIsExtractedAgainBeforeItLoads() throws IOException {
+        Path dir = BundledModels.resolve("fashion-mnist-ddpm");
+        String sha = ModelCard.load(dir).sha256();
+        Files.write(dir.resolve("model.pt"), Files.readAllBytes(Models.dir("gaussian-eps").resolve("model.pt")));
+        Path again = BundledModels.resolve("fashion-mnist-ddpm");
+        assertEquals(dir, again);
+        assertEquals(sha, ModelCard.load(again).sha256(), "the jar's model, not the swapped file");
+        Files.delete(dir.resolve("model.pt"));
+        assertEquals(sha, ModelCard.load(BundledModels.resolve("fashion-mnist-ddpm")).sha256(), "a missing file is restored");
+    }
+
+    @Test
     void aModelCacheOthersMayWriteIntoIsRefused(@TempDir Path tmp) throws IOException {
         String before = System.getProperty("ddim.model.cache");
         System.setProperty("ddim.model.cache", tmp.toString());
