@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * A trained noise schedule: its kind, the number T of trained timesteps and, for the beta schedules, the
  * first and last beta. It turns a spacing and a number of steps into the {@link NoiseLevel}s a sampler
- * visits.
+ * visits. Immutable: its alpha-bar table is computed once, when it is made (or read back), and shared by
+ * every thread of an executor.
  */
 public final class NoiseSchedule implements Serializable {
 
@@ -15,11 +16,15 @@ public final class NoiseSchedule implements Serializable {
     /** A flow model given {@link TimestepInput#INDEX} sees t * this. */
     public static final double FLOW_INDEX_SCALE = 1000.0;
 
+    /** The largest T a schedule may have: its alpha-bar table is T doubles. */
+    public static final int MAX_TRAIN_TIMESTEPS = 1_000_000;
+
     private final ScheduleKind kind;
     private final int trainTimesteps;
     private final double betaStart;
     private final double betaEnd;
-    private transient double[] alphaBars;
+    /** alpha-bar_t for t = 0..T-1; null for a flow schedule. */
+    private final transient double[] alphaBars;
 
     /**
      * Creates a schedule.
@@ -31,8 +36,9 @@ public final class NoiseSchedule implements Serializable {
      */
     public NoiseSchedule(ScheduleKind kind, int trainTimesteps, double betaStart, double betaEnd) {
         this.kind = Objects.requireNonNull(kind, "kind");
-        if (trainTimesteps < 1) {
-            throw new IllegalArgumentException("num_train_timesteps must be at least 1, got " + trainTimesteps);
+        if (trainTimesteps < 1 || trainTimesteps > MAX_TRAIN_TIMESTEPS) {
+            throw new IllegalArgumentException("num_train_timesteps must be in 1.." + MAX_TRAIN_TIMESTEPS + ", got "
+                    + trainTimesteps);
         }
         if (kind == ScheduleKind.LINEAR || kind == ScheduleKind.SCALED_LINEAR) {
             if (!(betaStart > 0 && betaStart <= betaEnd && betaEnd < 1)) {
@@ -43,6 +49,12 @@ public final class NoiseSchedule implements Serializable {
         this.trainTimesteps = trainTimesteps;
         this.betaStart = betaStart;
         this.betaEnd = betaEnd;
+        this.alphaBars = kind.isDiffusion() ? cumulativeProduct(betas()) : null;
+    }
+
+    /** A schedule read back from its serialized form is made anew, with its table. */
+    private Object readResolve() {
+        return new NoiseSchedule(kind, trainTimesteps, betaStart, betaEnd);
     }
 
     /** Returns the kind. */
@@ -172,16 +184,15 @@ public final class NoiseSchedule implements Serializable {
         if (kind == ScheduleKind.RECTIFIED_FLOW) {
             throw new IllegalStateException("a rectified_flow schedule has no alpha-bar table");
         }
-        double[] table = alphaBars;
-        if (table == null) {
-            double[] betas = betas();
-            table = new double[betas.length];
-            double product = 1.0;
-            for (int i = 0; i < betas.length; i++) {
-                product *= 1.0 - betas[i];
-                table[i] = product;
-            }
-            alphaBars = table;
+        return alphaBars;
+    }
+
+    private static double[] cumulativeProduct(double[] betas) {
+        double[] table = new double[betas.length];
+        double product = 1.0;
+        for (int i = 0; i < betas.length; i++) {
+            product *= 1.0 - betas[i];
+            table[i] = product;
         }
         return table;
     }

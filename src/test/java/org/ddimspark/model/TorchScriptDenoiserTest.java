@@ -161,19 +161,30 @@ class TorchScriptDenoiserTest {
             try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
                 main = denoiser.forward(x, t, y, batch);
             }
-            float[][] others = new float[3][];
+            // four threads at once on the one shared model, as an executor's task threads run it
+            float[][] others = new float[4][];
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(others.length);
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
             for (int k = 0; k < others.length; k++) {
                 int index = k;
                 Thread thread = new Thread(() -> {
                     try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
+                        together.await();
                         for (int repeat = 0; repeat < 3; repeat++) { // past the graph executor's profiling runs
                             others[index] = denoiser.forward(x, t, y, batch);
                         }
+                    } catch (Exception | Error e) {
+                        failures.add(e);
                     }
                 });
+                threads.add(thread);
                 thread.start();
+            }
+            for (Thread thread : threads) {
                 thread.join();
             }
+            assertTrue(failures.isEmpty(), failures.toString());
             for (float v : main) {
                 assertTrue(Float.isFinite(v));
             }

@@ -9,6 +9,26 @@ import org.junit.jupiter.api.Test;
 /** Expected alpha-bars computed with torch in float64 (cumprod of 1 - beta). */
 class NoiseScheduleTest {
 
+    /** Executors share one schedule among their task threads: it must be immutable, its table made once. */
+    @Test
+    void isImmutableAndKeepsItsTableThroughSerialization() throws Exception {
+        for (java.lang.reflect.Field field : NoiseSchedule.class.getDeclaredFields()) {
+            assertTrue(java.lang.reflect.Modifier.isFinal(field.getModifiers()), field.getName() + " is not final");
+        }
+        NoiseSchedule schedule = new NoiseSchedule(ScheduleKind.LINEAR, 1000, 1e-4, 0.02);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(schedule);
+        }
+        NoiseSchedule back;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            back = (NoiseSchedule) in.readObject();
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(schedule.alphaBars(), back.alphaBars());
+        assertThrows(IllegalArgumentException.class,
+                () -> new NoiseSchedule(ScheduleKind.LINEAR, NoiseSchedule.MAX_TRAIN_TIMESTEPS + 1, 1e-4, 0.02));
+    }
+
     @Test
     void linearIsDdpms() {
         double[] ab = new NoiseSchedule(ScheduleKind.LINEAR, 1000, 1e-4, 0.02).alphaBars();
