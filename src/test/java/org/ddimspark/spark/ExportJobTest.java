@@ -46,6 +46,55 @@ class ExportJobTest {
         spark.stop();
     }
 
+    /** A crafted Parquet: ids that point outside the output, or that share one file name. */
+    @Test
+    void idsThatLeaveTheOutputOrCollideGetNoFileAndAreReported() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("hostile"));
+        byte[] png = ImageFiles.encode(ImageFiles.image("gray", 4, 4), "png");
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("id", "string").add("image", new org.apache.spark.sql.types.StructType()
+                        .add("bytes", "binary").add("path", "string")).add("status", "string");
+        List<String> ids = List.of("../../escaped", "/" + root.resolve("absolute"), "a", "a.png", "ok/b", "c:d",
+                "dots/./x", "tab\tname");
+        List<Row> rows = new java.util.ArrayList<>();
+        for (String id : ids) {
+            rows.add(org.apache.spark.sql.RowFactory.create(id, org.apache.spark.sql.RowFactory.create(png, id), "ok"));
+        }
+        String input = root.resolve("in/crafted").toString();
+        spark.createDataFrame(rows, schema).write().parquet(input);
+        Path out = root.resolve("in/../out/x/y");
+        ExportJob.Summary summary = ExportJob.run(spark, input, out.toString(), false);
+
+        assertEquals(8, summary.rows());
+        assertEquals(1, summary.images());
+        assertEquals(java.util.Map.of(ExportJob.UNSAFE_ID, 5L, ExportJob.SHARED_NAME, 2L), summary.skipped());
+        try (var files = Files.walk(root)) {
+            List<String> pngs = files.filter(p -> p.toString().endsWith(".png")).map(p -> root.relativize(p).toString())
+                    .sorted().toList();
+            assertEquals(List.of("out/x/y/ok/b.png"), pngs, "nothing outside the output, no shared name");
+        }
+        assertFalse(Files.exists(root.resolve("absolute.png")));
+        List<String> metadata = Files.readAllLines(root.resolve("out/x/y/metadata.csv"));
+        assertEquals(9, metadata.size());
+        assertEquals(1, metadata.stream().filter(l -> l.startsWith("ok/b.png,")).count(), metadata.toString());
+        assertEquals(7, metadata.stream().skip(1).filter(l -> l.startsWith(",")).count(), metadata.toString());
+    }
+
+    @Test
+    void anOutputThatIsHoldsOrLiesInsideTheInputIsRefusedBeforeAnythingIsDeleted() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("nested"));
+        String input = root.resolve("job/rows").toString();
+        spark.range(3).selectExpr("cast(id as string) as id").write().parquet(input);
+        for (Path output : List.of(root.resolve("job/rows"), root.resolve("job"), root, root.resolve("job/rows/export"))) {
+            IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ExportJob.run(spark, input, output.toString(), true));
+            assertEquals("--output " + output + " must not be, hold or lie inside --input " + input, refused.getMessage());
+            assertEquals(3, spark.read().parquet(input).count(), "the input is still there");
+        }
+        // a sibling is fine
+        assertEquals(3, ExportJob.run(spark, input, root.resolve("job/export").toString(), true).rows());
+    }
+
     @Test
     void exportsASampleJobsImagesMetadataAndLatents() throws Exception {
         ModelCard card = ModelCard.load(Models.dir("gaussian-x0-cond"));
