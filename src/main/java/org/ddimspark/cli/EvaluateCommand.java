@@ -45,6 +45,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         EvaluateJob.loadClassifier(classifier);
-        return spark.run(List.of(), session -> EvaluateJob.run(session, input, classifier, batchSize, report).summary());
+        return spark.run(List.of(), session -> SparkOptions.Outcome.ok(
+                EvaluateJob.run(session, input, classifier, batchSize, report).summary()));
     }
 }

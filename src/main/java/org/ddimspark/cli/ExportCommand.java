@@ -32,6 +32,7 @@ final class ExportCommand implements Callable<Integer> {
             storage.requireInput("--input", input);
             storage.probeOutput("--output", output);
         }
-        return spark.run(List.of(output), session -> ExportJob.run(session, input, output, overwrite).describe(output));
+        return spark.run(List.of(output), session -> SparkOptions.Outcome.ok(
+                ExportJob.run(session, input, output, overwrite).describe(output)));
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InterpolateJob;
 import org.ddimspark.spark.InterpolateJobOptions;
+import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
 import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
@@ -64,11 +65,15 @@ final class InterpolateCommand implements Callable<Integer> {
     boolean overwrite;
 
     @Mixin
+    ErrorRateOption errorRate;
+
+    @Mixin
     SparkOptions spark;
 
     @Override
     public Integer call() throws Exception {
         InterpolateJobOptions options = options();
+        errorRate.validate();
         ModelCard card;
         try (StorageProbe storage = spark.probe()) {
             storage.probeOutput("--output", options.output());
@@ -77,8 +82,10 @@ final class InterpolateCommand implements Callable<Integer> {
             }
             card = ModelOption.checked(options.model(), storage, options::validate);
         }
-        return spark.run(List.of(options.output()), session -> InterpolateJob.run(session, options, card)
-                .summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
+        return spark.run(List.of(options.output()), session -> {
+            RunReport report = InterpolateJob.run(session, options, card);
+            return errorRate.outcome(report, report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
+        });
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

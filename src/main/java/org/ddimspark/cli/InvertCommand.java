@@ -7,6 +7,7 @@ import org.ddimspark.image.ImageFit;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InvertJob;
 import org.ddimspark.spark.InvertJobOptions;
+import org.ddimspark.spark.RunReport;
 import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,18 +61,25 @@ final class InvertCommand implements Callable<Integer> {
     boolean resume;
 
     @Mixin
+    ErrorRateOption errorRate;
+
+    @Mixin
     SparkOptions spark;
 
     @Override
     public Integer call() throws Exception {
         InvertJobOptions options = options();
+        errorRate.validate();
         ModelCard card;
         try (StorageProbe storage = spark.probe()) {
             storage.requireInput("--input", options.input());
             storage.probeOutput("--output", options.output());
             card = ModelOption.checked(options.model(), storage, options::validate);
         }
-        return spark.run(List.of(options.output()), session -> InvertJob.run(session, options, card).summary(options.output()));
+        return spark.run(List.of(options.output()), session -> {
+            RunReport report = InvertJob.run(session, options, card);
+            return errorRate.outcome(report, report.summary(options.output()));
+        });
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.spark.ClassMode;
+import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
 import org.ddimspark.spark.SampleJobOptions;
 import org.ddimspark.storage.StorageProbe;
@@ -79,11 +80,15 @@ final class SampleCommand implements Callable<Integer> {
     boolean resume;
 
     @Mixin
+    ErrorRateOption errorRate;
+
+    @Mixin
     SparkOptions spark;
 
     @Override
     public Integer call() throws Exception {
         SampleJobOptions options = options();
+        errorRate.validate();
         ModelCard card;
         try (StorageProbe storage = spark.probe()) {
             storage.probeOutput("--output", options.output());
@@ -92,8 +97,10 @@ final class SampleCommand implements Callable<Integer> {
             }
             card = ModelOption.checked(options.model(), storage, options::validate);
         }
-        return spark.run(List.of(options.output()), session -> SampleJob.run(session, options, card)
-                .summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
+        return spark.run(List.of(options.output()), session -> {
+            RunReport report = SampleJob.run(session, options, card);
+            return errorRate.outcome(report, report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
+        });
     }
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */

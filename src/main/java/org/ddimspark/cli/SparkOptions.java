@@ -136,29 +136,59 @@ final class SparkOptions {
 
     /**
      * Runs a job in its own Spark session, stopped when the job ends, with progress lines on standard error
-     * unless {@code --quiet}, and prints what the job returns.
+     * unless {@code --quiet}, and prints its summary.
      *
      * @param outputs the job's output URIs (an {@code s3a://} one gets the S3A committer)
-     * @param job the job; what it returns is printed
+     * @param job the job
      * @return 0, the exit code of success
+     * @throws JobFailedException after the summary, when the job's outcome is a failure
      */
     int run(List<String> outputs, SparkJob job) throws Exception {
         SparkSession session = start("ddim-spark " + command.name(), sessionSettings(outputs));
+        Outcome outcome;
         try (ProgressReporter progress = quiet ? null
                 : ProgressReporter.start(session, command.name(), progressInterval, System.err)) {
+            outcome = job.run(session);
             PrintWriter out = command.commandLine().getOut();
-            out.println(job.run(session));
+            out.println(outcome.summary());
             out.flush();
         } finally {
             session.stop();
         }
+        if (outcome.failure() != null) {
+            throw new JobFailedException(outcome.failure());
+        }
         return 0;
     }
 
-    /** A job on a Spark session that returns its summary. */
+    /** A job on a Spark session. */
     @FunctionalInterface
     interface SparkJob {
-        String run(SparkSession session) throws Exception;
+        Outcome run(SparkSession session) throws Exception;
+    }
+
+    /**
+     * How a job ended.
+     *
+     * @param summary what it wrote, to print
+     * @param failure why the run counts as failed although it finished, or null
+     */
+    record Outcome(String summary, String failure) {
+
+        /** A job that succeeded. */
+        static Outcome ok(String summary) {
+            return new Outcome(summary, null);
+        }
+    }
+
+    /** A job that finished but failed its checks (see {@link ErrorRateOption}): exit code 1. */
+    static final class JobFailedException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        JobFailedException(String message) {
+            super(message);
+        }
     }
 
     private SparkSession start(String appName, Map<String, String> settings) {

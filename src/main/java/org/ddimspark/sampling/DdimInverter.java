@@ -78,7 +78,7 @@ public final class DdimInverter {
             for (int r = 0; r < batch; r++) {
                 int base = r * sampleSize;
                 if (errors[r] == null && !GuidedPrediction.allFinite(out, base, sampleSize)) {
-                    errors[r] = "model output is not finite at inversion step " + (k + 1) + " of " + steps
+                    errors[r] = "model output is not finite: at inversion step " + (k + 1) + " of " + steps
                             + " (" + evaluated.label() + ")";
                 }
                 for (int i = 0; i < sampleSize; i++) {
@@ -92,7 +92,7 @@ public final class DdimInverter {
         }
         for (int r = 0; r < batch; r++) {
             if (errors[r] == null && !GuidedPrediction.allFinite(x, r * sampleSize, sampleSize)) {
-                errors[r] = "latent is not finite after " + steps + " inversion steps";
+                errors[r] = "latent is not finite: after " + steps + " inversion steps";
             }
         }
         return new BatchResult(x, errors);

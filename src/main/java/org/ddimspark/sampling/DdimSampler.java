@@ -73,7 +73,7 @@ public final class DdimSampler {
             for (int r = 0; r < batch; r++) {
                 int base = r * sampleSize;
                 if (errors[r] == null && !GuidedPrediction.allFinite(out, base, sampleSize)) {
-                    errors[r] = "model output is not finite at step " + (k + 1) + " of " + steps + " (" + from.label() + ")";
+                    errors[r] = "model output is not finite: at step " + (k + 1) + " of " + steps + " (" + from.label() + ")";
                 }
                 for (int i = 0; i < sampleSize; i++) {
                     type.toCleanAndNoise(out[base + i], x[base + i], from.a(), from.b(), pair);
@@ -89,7 +89,7 @@ public final class DdimSampler {
         }
         for (int r = 0; r < batch; r++) {
             if (errors[r] == null && !GuidedPrediction.allFinite(x, r * sampleSize, sampleSize)) {
-                errors[r] = "sample is not finite after " + steps + " steps";
+                errors[r] = "sample is not finite: after " + steps + " steps";
             }
         }
         return new BatchResult(x, errors);

@@ -90,7 +90,7 @@ public final class SampleJob {
         if (options.classMode().kind() == ClassMode.Kind.FIXED) {
             settings.put("class", options.classMode().fixedClass());
         }
-        settings.put("sampler", options.sampler().resolve(card, options.classMode().conditioned()).toString());
+        settings.put("sampler", samplers(spark, options, card));
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
         settings.put("save_sample", options.saveSample());
@@ -102,6 +102,20 @@ public final class SampleJob {
         RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), times, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
+    }
+
+    /**
+     * The sampler settings the rows were made with: one string for a seed job or a fixed class; for stored
+     * latents without --class, rows with and rows without a class are sampled with their own guidance, so
+     * the output's distinct settings are read back (one, or a list).
+     */
+    private static Object samplers(SparkSession spark, SampleJobOptions options, ModelCard card) {
+        if (options.fromLatents() == null || options.classMode().kind() != ClassMode.Kind.NONE) {
+            return options.sampler().resolve(card, options.classMode().conditioned()).toString();
+        }
+        List<String> used = spark.read().parquet(options.output()).select("sampler").distinct().orderBy("sampler")
+                .as(Encoders.STRING()).collectAsList();
+        return used.size() == 1 ? used.get(0) : used;
     }
 
     /** Counts the rows of an output to resume; fails when they were made with other settings than this run's. */

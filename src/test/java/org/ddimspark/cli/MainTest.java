@@ -144,10 +144,11 @@ class MainTest {
         assertTrue(lines.get(0).startsWith("bench: gaussian-x0-cond (sha256 537a4a2f76ff) on cpu(), 1 intra-op threads, ONEDNN_MAX_CPU_ISA="), r.out());
         assertEquals("forward of 6 rows of [3, 8, 8]; median of 1 runs after 0 warm-up runs; ratio = rows/s over the"
                 + " first line's", lines.get(1));
-        assertTrue(lines.get(3).matches("4 +[0-9.]+ +[0-9.]+ +1\\.00 +0\\.00e\\+00"), lines.get(3));
-        assertTrue(lines.get(4).matches("6 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.e+-]+"), lines.get(4));
-        assertTrue(lines.get(5).startsWith("sampling: 2 steps of 6 rows (12 rows a forward, the card's forward batch"), lines.get(5));
-        assertEquals(6, lines.size(), r.out());
+        assertTrue(lines.get(3).matches("4 +[0-9.]+ +[0-9.]+ +1\\.00 +0\\.00e\\+00 +[0-9.]+"), lines.get(3));
+        assertTrue(lines.get(4).matches("6 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.e+-]+ +[0-9.]+"), lines.get(4));
+        assertTrue(lines.get(5).startsWith("first run: the first forward of the rows at that forward batch"), lines.get(5));
+        assertTrue(lines.get(6).startsWith("sampling: 2 steps of 6 rows (12 rows a forward, the card's forward batch"), lines.get(6));
+        assertEquals(7, lines.size(), r.out());
 
         Result bad = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--forward-batch", "4,4");
         assertEquals(Main.USAGE, bad.code());
@@ -207,6 +208,33 @@ class MainTest {
         assertEquals(Main.FAILED, r.code(), r.err());
         assertTrue(r.err().startsWith("ddim invert: failed: ") && r.err().contains("nothing-here"), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    /** A run whose rows are all errors, or more errors than --max-error-rate allows, fails after its summary. */
+    @Test
+    void tooManyErrorRowsFailTheRunAfterItsSummary() throws IOException {
+        Path broken = Files.createDirectories(tmp.resolve("broken"));
+        Files.writeString(broken.resolve("a.png"), "not a png");
+        Files.writeString(broken.resolve("b.jpg"), "not a jpeg either");
+        Result all = run("invert", "--input", broken.toString(), "--output", tmp.resolve("all-bad").toString(),
+                "--steps", "2", "--quiet", "--master", "local[1]", "--conf", "spark.ui.enabled=false");
+        assertEquals(Main.FAILED, all.code(), all.err());
+        assertTrue(all.out().startsWith("invert: wrote 2 rows (0 ok, 2 error)"), all.out());
+        assertEquals("ddim invert: failed: all 2 rows are errors ({not an image=2})" + System.lineSeparator(), all.err());
+
+        Path images = Path.of(Models.dir("gaussian-eps").toString()).getParent().getParent().resolve("fashion-mnist");
+        Files.copy(images.resolve("t10k-00000.png"), broken.resolve("good.png"));
+        Files.copy(images.resolve("t10k-00001.png"), broken.resolve("good2.png"));
+        Result strict = run("invert", "--input", broken.toString(), "--output", tmp.resolve("strict").toString(),
+                "--steps", "2", "--quiet", "--max-error-rate", "0.25", "--master", "local[1]", "--conf", "spark.ui.enabled=false");
+        assertEquals(Main.FAILED, strict.code(), strict.err());
+        assertEquals("ddim invert: failed: 2 of 4 rows are errors (0.5000 > --max-error-rate 0.25; {not an image=2})"
+                + System.lineSeparator(), strict.err());
+        Result lenient = run("invert", "--input", broken.toString(), "--output", tmp.resolve("lenient").toString(),
+                "--steps", "2", "--quiet", "--max-error-rate", "0.5", "--master", "local[1]", "--conf", "spark.ui.enabled=false");
+        assertEquals(0, lenient.code(), lenient.err());
+        assertUsageError("ddim invert: --max-error-rate must be in [0, 1], got 1.5", "invert", "--input", broken.toString(),
+                "--output", tmp.resolve("o").toString(), "--max-error-rate", "1.5");
     }
 
     /** The bundled default model on real Fashion-MNIST test images: more steps, a closer reconstruction. */

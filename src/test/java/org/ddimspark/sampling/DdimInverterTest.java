@@ -183,7 +183,7 @@ class DdimInverterTest {
         };
         BatchResult result = new DdimInverter(poisoned, SamplerOptions.builder().setSteps(10).build())
                 .invert(images(model, card, null, 2), null);
-        assertEquals("model output is not finite at inversion step 7 of 10 (t=600)", result.errors()[0]);
+        assertEquals("model output is not finite: at inversion step 7 of 10 (t=600)", result.errors()[0]);
         assertNull(result.errors()[1]);
     }
 

@@ -195,7 +195,7 @@ class DdimSamplerTest {
         BatchResult result = new DdimSampler(poisoned, SamplerOptions.builder().setSteps(10).build())
                 .sample(latents(), SEEDS, null);
         assertNull(result.errors()[0]);
-        assertEquals("model output is not finite at step 6 of 10 (t=400)", result.errors()[1]);
+        assertEquals("model output is not finite: at step 6 of 10 (t=400)", result.errors()[1]);
         assertNull(result.errors()[2]);
     }
 
