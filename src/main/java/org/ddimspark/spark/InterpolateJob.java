@@ -3,7 +3,6 @@ package org.ddimspark.spark;
 import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,13 +42,20 @@ public final class InterpolateJob {
             .add("frame", DataTypes.IntegerType, false)
             .add("alpha", DataTypes.DoubleType, false)
             .add("class_label", DataTypes.IntegerType, true)
-            .add("latent_a", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-            .add("latent_b", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+            .add("latent_a", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("latent_b", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("error", DataTypes.StringType, true);
 
     private InterpolateJob() {}
 
-    /** One end point: its name, latent and class (-1 for none). */
-    private record EndPoint(String name, float[] latent, int classLabel) {}
+    /** One end point: its name, latent and class (-1 for none), or why it cannot be used. */
+    private record EndPoint(String name, float[] latent, int classLabel, String error) {
+
+        /** The reason of its frames' error rows: the kind of error first, as run reports count them. */
+        String frameError() {
+            return error.contains(": ") ? error + " (end point " + name + ")" : error + ": end point " + name;
+        }
+    }
 
     /**
      * Runs the job.
@@ -71,7 +77,9 @@ public final class InterpolateJob {
                     : a.classLabel() >= 0 && a.classLabel() == b.classLabel() ? a.classLabel() : -1;
             for (int f = 0; f < frames; f++) {
                 double alpha = f == frames - 1 ? 1.0 : (double) f / (frames - 1);
-                requests.add(RowFactory.create(p, a.name(), b.name(), f, alpha, c < 0 ? null : c, a.latent(), b.latent()));
+                String error = a.error() != null ? a.frameError() : b.error() != null ? b.frameError() : null;
+                requests.add(RowFactory.create(p, a.name(), b.name(), f, alpha, c < 0 ? null : c,
+                        error == null ? a.latent() : null, error == null ? b.latent() : null, error));
             }
         }
         Dataset<Row> planned = spark.createDataFrame(requests, REQUEST);
@@ -116,7 +124,7 @@ public final class InterpolateJob {
             for (String seed : new String[] {pair.a(), pair.b()}) {
                 long s = Long.parseLong(seed);
                 ends.computeIfAbsent(seed, k -> new EndPoint(SampleRows.Request.ofSeed(s, c).id(),
-                        SeededNoise.latent(s, card.sampleSize()), c));
+                        SeededNoise.latent(s, card.sampleSize()), c, null));
             }
         }
         return ends;
@@ -138,17 +146,13 @@ public final class InterpolateJob {
         Map<String, EndPoint> ends = new HashMap<>();
         for (Row r : found) {
             String id = r.getString(0);
-            if (r.isNullAt(1)) {
-                throw new IllegalArgumentException("--from row '" + id + "' has no latent");
+            Integer stored = r.isNullAt(3) ? null : r.getInt(3);
+            String error = StoredRows.latentError(r, 1, 2, card);
+            if (error == null && options.classLabel() == null) {
+                error = StoredRows.classError(stored, card);
             }
-            int[] shape = ArrayColumns.ints(r, 2);
-            if (!Arrays.equals(shape, card.sampleShape())) {
-                throw new IllegalArgumentException("--from row '" + id + "' has latent_shape " + Arrays.toString(shape)
-                        + ", the model takes " + Arrays.toString(card.sampleShape()));
-            }
-            float[] latent = ArrayColumns.floats(r, 1);
-            int c = r.isNullAt(3) || !card.isConditional() ? -1 : r.getInt(3);
-            ends.put(id, new EndPoint(id, latent, c));
+            ends.put(id, error != null ? new EndPoint(id, null, -1, error)
+                    : new EndPoint(id, ArrayColumns.floats(r, 1), stored == null ? -1 : stored, null));
         }
         for (String id : ids) {
             if (!ends.containsKey(id)) {
@@ -191,6 +195,10 @@ public final class InterpolateJob {
                 List<SampleRows.Request> frames = new ArrayList<>(batch.size());
                 for (Row r : batch) {
                     String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
+                    if (!r.isNullAt(8)) {
+                        frames.add(new SampleRows.Request(id, 0L, -1, null, r.getString(8)));
+                        continue;
+                    }
                     float[] latent = Slerp.between(ArrayColumns.floats(r, 6), ArrayColumns.floats(r, 7), r.getDouble(4));
                     frames.add(new SampleRows.Request(id, 0L, r.isNullAt(5) ? -1 : r.getInt(5), latent, null));
                 }

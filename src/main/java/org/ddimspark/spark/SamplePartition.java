@@ -1,7 +1,6 @@
 package org.ddimspark.spark;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -76,28 +75,19 @@ final class SamplePartition {
         }
 
         SampleRows.Request request(Row r) {
-            String id = r.getString(0);
+            String id = r.getString(0) == null ? "" : r.getString(0);
             long seed = r.isNullAt(3) ? SampleRows.seedOf(id) : r.getLong(3);
-            int classLabel = -1;
-            if (options.classMode().kind() == ClassMode.Kind.FIXED) {
-                classLabel = options.classMode().fixedClass();
-            } else if (!r.isNullAt(4) && card.isConditional()) {
-                classLabel = r.getInt(4);
-            }
-            if (r.isNullAt(1)) {
-                return new SampleRows.Request(id, seed, classLabel, null, "input row has no latent");
+            boolean fixed = options.classMode().kind() == ClassMode.Kind.FIXED;
+            Integer stored = r.isNullAt(4) ? null : r.getInt(4);
+            int classLabel = fixed ? options.classMode().fixedClass() : stored == null ? -1 : stored;
+            String error = r.getString(0) == null ? "input row has no id" : StoredRows.latentError(r, 1, 2, card);
+            if (error != null) {
+                return new SampleRows.Request(id, seed, -1, null, error);
             }
             float[] latent = ArrayColumns.floats(r, 1);
-            int[] shape = ArrayColumns.ints(r, 2);
-            if (!Arrays.equals(shape, card.sampleShape()) || latent.length != card.sampleSize()) {
-                return new SampleRows.Request(id, seed, classLabel, latent, "latent_shape " + Arrays.toString(shape)
-                        + " does not match the model's sample_shape " + Arrays.toString(card.sampleShape()));
-            }
-            if (classLabel >= card.numClasses()) {
-                return new SampleRows.Request(id, seed, -1, latent, "class_label " + classLabel + " is outside 0.."
-                        + (card.numClasses() - 1));
-            }
-            return new SampleRows.Request(id, seed, classLabel, latent, null);
+            // a usable latent with an unusable class keeps its latent on the error row
+            error = fixed ? null : StoredRows.classError(stored, card);
+            return new SampleRows.Request(id, seed, error == null ? classLabel : -1, latent, error);
         }
     }
 }
