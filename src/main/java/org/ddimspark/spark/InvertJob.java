@@ -130,6 +130,8 @@ public final class InvertJob {
         expected.put("steps", List.of(options.sampler().steps()));
         expected.put("spacing", List.of(options.sampler().spacing().id()));
         expected.put("sampler", List.of(options.sampler().resolve(card, false).toString()));
+        expected.put("fit", List.of(options.fit().id()));
+        expected.put("max_pixels", List.of(options.maxPixels()));
         Column ok = col("status").equalTo(OutputSchema.OK);
         return resumed.requireSameSettings(expected, ok.and(options.reconstruct() ? col("reconstruction_mse").isNull()
                 : col("reconstruction_mse").isNotNull()), options.reconstruct() ? "without --reconstruct" : "with --reconstruct");

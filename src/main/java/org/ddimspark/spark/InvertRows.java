@@ -132,7 +132,7 @@ final class InvertRows {
         Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(id));
         boolean measured = !Double.isNaN(mse);
         return RowFactory.create(id, path, options.sampler().steps(), options.sampler().spacing().id(), settings,
-                card.reference(), latent, card.sampleShape(), image, measured ? mse : null,
+                options.fit().id(), options.maxPixels(), card.reference(), latent, card.sampleShape(), image, measured ? mse : null,
                 measured ? psnr(mse) : null, error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
     }
 

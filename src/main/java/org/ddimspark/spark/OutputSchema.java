@@ -49,6 +49,8 @@ public final class OutputSchema {
             .add("steps", DataTypes.IntegerType, false)
             .add("spacing", DataTypes.StringType, false)
             .add("sampler", DataTypes.StringType, false)
+            .add("fit", DataTypes.StringType, false)
+            .add("max_pixels", DataTypes.LongType, false)
             .add("model", DataTypes.StringType, false)
             .add("latent", DataTypes.createArrayType(DataTypes.FloatType, false), true)
             .add("latent_shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)

@@ -80,6 +80,10 @@ final class ResumedOutput {
         }
         List<Column> keys = new ArrayList<>();
         for (String column : expected.keySet()) {
+            if (!existing.schema().getFieldIndex(column).isDefined()) {
+                throw new IllegalArgumentException("cannot resume " + uri + ": its rows have no '" + column
+                        + "' column, which this run writes (--overwrite replaces the output)");
+            }
             keys.add(col(column));
         }
         keys.add(madeOtherwise.as("made_otherwise"));

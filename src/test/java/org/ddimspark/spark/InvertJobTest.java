@@ -243,6 +243,13 @@ class InvertJobTest {
         assertEquals("cannot resume " + tmp.resolve("growing-resumed") + ": its rows were made with --reconstruct"
                 + " (--overwrite replaces the output)", assertThrows(IllegalArgumentException.class,
                 () -> InvertJob.run(spark, options.toBuilder().optReconstruct(false).build(), card)).getMessage());
+        // the rows record how images were fitted and capped: another --fit or --max-pixels is refused too
+        assertEquals("cannot resume " + tmp.resolve("growing-resumed") + ": its rows have fit center-crop, this run"
+                + " writes pad (--overwrite replaces the output)", assertThrows(IllegalArgumentException.class,
+                () -> InvertJob.run(spark, options.toBuilder().optFit(ImageFit.PAD).build(), card)).getMessage());
+        assertEquals("cannot resume " + tmp.resolve("growing-resumed") + ": its rows have max_pixels 16777216, this run"
+                + " writes 1000 (--overwrite replaces the output)", assertThrows(IllegalArgumentException.class,
+                () -> InvertJob.run(spark, options.toBuilder().optMaxPixels(1000).build(), card)).getMessage());
     }
 
     /** A 16x16 image drawn from the closed-form model's data distribution (class 0). */
