@@ -46,6 +46,10 @@ final class InvertCommand implements Callable<Integer> {
             description = "Larger images (from their header, before decoding) become error rows (default: ${DEFAULT-VALUE}).")
     long maxPixels;
 
+    @Option(names = "--max-bytes", paramLabel = "N", defaultValue = "" + InvertJobOptions.DEFAULT_MAX_BYTES,
+            description = "Larger files (by their listed length, before they are read) become error rows (default: ${DEFAULT-VALUE}).")
+    long maxBytes;
+
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Images per model forward (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -91,6 +95,7 @@ final class InvertCommand implements Callable<Integer> {
                 .optSampler(path.sampler().build())
                 .optFit(ImageFit.fromId(fit))
                 .optMaxPixels(maxPixels)
+                .optMaxBytes(maxBytes)
                 .optReconstruct(reconstruct)
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)

@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.ddimspark.storage.StorageProbe;
 
 /**
  * The files of an input folder or glob. Their ids: each file's path relative to the input's root (the folder
@@ -100,6 +101,58 @@ final class InputFiles {
             }
         }
         return false;
+    }
+
+    /**
+     * A listed file's content, or why it was not read.
+     *
+     * @param path the file's path
+     * @param bytes its content, or null
+     * @param error the one-line reason it was not read, or null
+     */
+    record Content(String path, byte[] bytes, String error) {}
+
+    /** Reads listed files in tasks, counting the files and bytes read into two accumulators. */
+    static final class Reads implements java.io.Serializable {
+
+        private static final long serialVersionUID = 1L;
+
+        private final org.apache.spark.util.LongAccumulator files;
+        private final org.apache.spark.util.LongAccumulator bytes;
+
+        Reads(org.apache.spark.util.LongAccumulator files, org.apache.spark.util.LongAccumulator bytes) {
+            this.files = files;
+            this.bytes = bytes;
+        }
+
+        /**
+         * Reads one file, unless its listed length is above the cap: a stray 3 GB video becomes an error row
+         * without being opened.
+         *
+         * @param conf the Hadoop configuration
+         * @param path the file
+         * @param length its length as listed
+         * @param maxBytes the largest file read
+         * @return its content, or the reason it was not read
+         */
+        Content read(Configuration conf, String path, long length, long maxBytes) {
+            if (length > maxBytes) {
+                return new Content(path, null, "too large: " + length + " bytes (--max-bytes " + maxBytes + ")");
+            }
+            Path file = new Path(path);
+            try (java.io.InputStream in = file.getFileSystem(conf).open(file)) {
+                files.add(1);
+                byte[] content = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 16));
+                bytes.add(content.length);
+                if (content.length > maxBytes) {
+                    return new Content(path, null, "too large: more than " + maxBytes + " bytes (--max-bytes " + maxBytes
+                            + "; the file grew after it was listed)");
+                }
+                return new Content(path, content, null);
+            } catch (IOException e) {
+                return new Content(path, null, "cannot read: " + StorageProbe.cause(e));
+            }
+        }
     }
 
     private static boolean isHidden(String name) {

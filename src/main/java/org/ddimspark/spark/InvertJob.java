@@ -23,6 +23,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.ddimspark.image.BadImageException;
 import org.ddimspark.image.ContactSheet;
 import org.ddimspark.image.ImageDecoder;
@@ -57,29 +58,33 @@ public final class InvertJob {
         String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
-        Dataset<Row> files = spark.read().format("binaryFile")
+        // the listing only: without the content column Spark's binaryFile source opens no file
+        Dataset<Row> listed = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")
                 .load(options.input())
-                .select("path", "content");
+                .select("path", "length");
         // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): spread them over
         // at least as many tasks as there are cores, so a small folder does not run on one core
-        int filePartitions = files.rdd().getNumPartitions();
-        long inputFiles = files.inputFiles().length;
+        int filePartitions = listed.rdd().getNumPartitions();
+        long inputFiles = listed.inputFiles().length;
         int partitions = options.partitions() > 0 ? options.partitions()
                 : Math.max(filePartitions, spark.sparkContext().defaultParallelism());
+        StructType keyed = new StructType().add("id", DataTypes.StringType, false)
+                .add("path", DataTypes.StringType, false).add("length", DataTypes.LongType, false);
+        Dataset<Row> files = listed.map((MapFunction<Row, Row>) f -> RowFactory.create(
+                InputFiles.of(root, f.getString(0)), f.getString(0), f.getLong(1)), Encoders.row(keyed));
         if (kept > 0) {
-            StructType keyed = new StructType().add("id", DataTypes.StringType, false)
-                    .add("path", DataTypes.StringType, false).add("content", DataTypes.BinaryType, true);
-            Dataset<Row> withIds = files.map((MapFunction<Row, Row>) f -> RowFactory.create(
-                    InputFiles.of(root, f.getString(0)), f.getString(0), f.get(1)), Encoders.row(keyed));
-            files = resumed.missing(withIds, "id").select("path", "content").repartition(partitions);
+            // join on ids from the listing: the files already inverted are never read again
+            files = resumed.missing(files, "id").repartition(partitions);
         } else if (partitions != filePartitions) {
             files = files.repartition(partitions);
         }
         times.end(resumed == null ? "plan" : "resume_check");
         RowProgress progress = RowProgress.register(spark, OutputSchema.INVERSION, Math.max(0, inputFiles - kept));
-        Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256(), progress),
-                Encoders.row(OutputSchema.INVERSION));
+        LongAccumulator filesRead = spark.sparkContext().longAccumulator("ddim.files.read");
+        LongAccumulator bytesRead = spark.sparkContext().longAccumulator("ddim.bytes.read");
+        Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256(), progress,
+                new InputFiles.Reads(filesRead, bytesRead)), Encoders.row(OutputSchema.INVERSION));
         List<Row> empty = new ArrayList<>();
         try {
             for (String path : InputFiles.empty(options.input(), spark.sparkContext().hadoopConfiguration())) {
@@ -99,6 +104,8 @@ public final class InvertJob {
         StatusCounts counts = StatusCounts.of(written);
         times.end("count");
         Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("files_read", filesRead.value());
+        metrics.put("bytes_read", bytesRead.value());
         if (options.reconstruct() && counts.ok() > 0) {
             Row means = written.where(col("status").equalTo(OutputSchema.OK))
                     .agg(avg("reconstruction_mse"), avg("reconstruction_psnr")).first();
@@ -112,6 +119,7 @@ public final class InvertJob {
         settings.put("sampler", options.sampler().resolve(card, false).toString());
         settings.put("fit", options.fit().id());
         settings.put("max_pixels", options.maxPixels());
+        settings.put("max_bytes", options.maxBytes());
         settings.put("reconstruct", options.reconstruct());
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
@@ -164,7 +172,7 @@ public final class InvertJob {
         OutputFiles.writeContactSheet(spark, options.output(), tiles, 8);
     }
 
-    /** The work of one partition: files in, inversion rows out, batch by batch. */
+    /** The work of one partition: listed files (id, path, length) in, read batch by batch, inversion rows out. */
     private static final class Partition implements MapPartitionsFunction<Row, Row> {
 
         private static final long serialVersionUID = 1L;
@@ -173,18 +181,27 @@ public final class InvertJob {
         private final String root;
         private final String sha256;
         private final RowProgress progress;
+        private final InputFiles.Reads reads;
 
-        Partition(InvertJobOptions options, String root, String sha256, RowProgress progress) {
+        Partition(InvertJobOptions options, String root, String sha256, RowProgress progress, InputFiles.Reads reads) {
             this.options = options;
             this.root = root;
             this.sha256 = sha256;
             this.progress = progress;
+            this.reads = reads;
         }
 
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> files) {
             InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256));
-            return new BatchedRows<>(files, options.batchSize(), rows::run, progress);
+            Configuration conf = ExecutorHadoop.configuration();
+            return new BatchedRows<>(files, options.batchSize(), batch -> {
+                List<InputFiles.Content> contents = new ArrayList<>(batch.size());
+                for (Row f : batch) {
+                    contents.add(reads.read(conf, f.getString(1), f.getLong(2), options.maxBytes()));
+                }
+                return rows.run(contents);
+            }, progress);
         }
     }
 }

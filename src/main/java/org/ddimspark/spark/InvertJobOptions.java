@@ -12,12 +12,18 @@ public final class InvertJobOptions implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** The default of {@code --max-bytes}: 256 MiB. */
+    public static final long DEFAULT_MAX_BYTES = 256L << 20;
+    /** The largest {@code --max-bytes}: a file is read into one Java array. */
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 16;
+
     private final String model;
     private final String input;
     private final String output;
     private final SamplerOptions sampler;
     private final ImageFit fit;
     private final long maxPixels;
+    private final long maxBytes;
     private final boolean reconstruct;
     private final int batchSize;
     private final int partitions;
@@ -31,6 +37,7 @@ public final class InvertJobOptions implements Serializable {
         this.sampler = b.sampler;
         this.fit = b.fit;
         this.maxPixels = b.maxPixels;
+        this.maxBytes = b.maxBytes;
         this.reconstruct = b.reconstruct;
         this.batchSize = b.batchSize;
         this.partitions = b.partitions;
@@ -52,6 +59,7 @@ public final class InvertJobOptions implements Serializable {
         b.sampler = sampler;
         b.fit = fit;
         b.maxPixels = maxPixels;
+        b.maxBytes = maxBytes;
         b.reconstruct = reconstruct;
         b.batchSize = batchSize;
         b.partitions = partitions;
@@ -88,6 +96,11 @@ public final class InvertJobOptions implements Serializable {
     /** The most pixels an input may announce. */
     public long maxPixels() {
         return maxPixels;
+    }
+
+    /** The largest file read, in bytes: larger ones become error rows without being read. */
+    public long maxBytes() {
+        return maxBytes;
     }
 
     /** Whether each latent is decoded back and compared with its input. */
@@ -138,6 +151,7 @@ public final class InvertJobOptions implements Serializable {
         private SamplerOptions sampler = SamplerOptions.builder().build();
         private ImageFit fit = ImageFit.CENTER_CROP;
         private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
+        private long maxBytes = DEFAULT_MAX_BYTES;
         private boolean reconstruct;
         private int batchSize = 16;
         private int partitions;
@@ -179,6 +193,12 @@ public final class InvertJobOptions implements Serializable {
         /** Sets the most pixels an input may announce (default 2^24). */
         public Builder optMaxPixels(long maxPixels) {
             this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /** Sets the largest file read, in bytes (default 256 MiB, at most {@link #MAX_BYTES}). */
+        public Builder optMaxBytes(long maxBytes) {
+            this.maxBytes = maxBytes;
             return this;
         }
 
@@ -236,6 +256,9 @@ public final class InvertJobOptions implements Serializable {
             }
             if (maxPixels < 1) {
                 throw new IllegalArgumentException("--max-pixels must be at least 1, got " + maxPixels);
+            }
+            if (maxBytes < 1 || maxBytes > MAX_BYTES) {
+                throw new IllegalArgumentException("--max-bytes must be in 1.." + MAX_BYTES + ", got " + maxBytes);
             }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);

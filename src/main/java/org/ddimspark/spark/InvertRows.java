@@ -48,18 +48,22 @@ final class InvertRows {
     /**
      * Inverts a batch of files.
      *
-     * @param files rows of (path, content) from Spark's binaryFile source
+     * @param files the files' contents, or why they could not be read
      * @return one row per file, in order
      */
-    List<Row> run(List<Row> files) {
+    List<Row> run(List<InputFiles.Content> files) {
         Row[] rows = new Row[files.size()];
         float[] images = new float[files.size() * size];
         int[] slot = new int[files.size()];
         int n = 0;
         for (int f = 0; f < files.size(); f++) {
-            String path = files.get(f).getString(0);
+            String path = files.get(f).path();
+            if (files.get(f).error() != null) {
+                rows[f] = row(path, null, null, Double.NaN, files.get(f).error());
+                continue;
+            }
             try {
-                BufferedImage image = decoder.decode(files.get(f).getAs(1));
+                BufferedImage image = decoder.decode(files.get(f).bytes());
                 ModelSpace.fromImage(image, shape, card.valueRange(), options.fit(), images, n * size);
                 slot[n++] = f;
             } catch (BadImageException e) {
@@ -72,7 +76,7 @@ final class InvertRows {
             BatchResult back = options.reconstruct() ? sampler.sample(latents.samples(), new long[n], null) : null;
             for (int r = 0; r < n; r++) {
                 int f = slot[r];
-                String path = files.get(f).getString(0);
+                String path = files.get(f).path();
                 String error = latents.errors()[r];
                 float[] latent = error == null ? Arrays.copyOfRange(latents.samples(), r * size, (r + 1) * size) : null;
                 byte[] png = null;

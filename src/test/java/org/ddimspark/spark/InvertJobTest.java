@@ -203,6 +203,27 @@ class InvertJobTest {
         assertEquals(Map.of("wrong size", 2L), report.errors());
     }
 
+    /** A file larger than --max-bytes (by its listed length) becomes an error row and is never opened. */
+    @Test
+    void aFileOverTheByteCapIsAnErrorRowWithoutBeingRead() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("capped"));
+        byte[] small = ImageFiles.encode(gaussianImage(3), "png");
+        Files.write(folder.resolve("small.png"), small);
+        byte[] big = new byte[small.length * 4 + 1000];
+        new java.util.Random(1).nextBytes(big);
+        Files.write(folder.resolve("video.png"), big);
+        RunReport report = InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(folder.toString()).setOutput(tmp.resolve("capped-out").toString())
+                .optSampler(SamplerOptions.builder().setSteps(3).build()).optMaxBytes(small.length + 10).build(), card);
+        assertEquals(Map.of("too large", 1L), report.errors());
+        assertEquals(1L, report.metrics().get("files_read"));
+        assertEquals((long) small.length, report.metrics().get("bytes_read"));
+        assertEquals("too large: " + big.length + " bytes (--max-bytes " + (small.length + 10) + ")",
+                byId("capped-out").get("video.png").getAs("error"));
+        assertThrows(IllegalArgumentException.class, () -> InvertJobOptions.builder().setModel("m").setInput("i")
+                .setOutput("o").optMaxBytes(InvertJobOptions.MAX_BYTES + 1).build());
+    }
+
     /** A scheduled run over a growing folder: --resume inverts only the new files, empty ones included. */
     @Test
     void resumeInvertsOnlyTheFilesTheOutputLacks() throws IOException {
@@ -225,6 +246,10 @@ class InvertJobTest {
         assertEquals(4L, report.settings().get("rows_kept"));
         assertEquals(7, report.rows(), "each file once");
         assertEquals(Map.of("empty file", 2L), report.errors());
+        // only the two new images were opened: the ids came from the listing, before any content was read
+        assertEquals(2L, report.metrics().get("files_read"));
+        long newBytes = Files.size(folder.resolve("day2/0.png")) + Files.size(folder.resolve("day2/1.png"));
+        assertEquals(newBytes, report.metrics().get("bytes_read"));
 
         InvertJob.run(spark, options.toBuilder().setOutput(tmp.resolve("growing-fresh").toString()).optResume(false)
                 .build(), card);
