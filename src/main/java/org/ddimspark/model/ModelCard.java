@@ -38,6 +38,14 @@ public final class ModelCard implements Serializable {
     public static final String MODEL_FILE = "model.pt";
     /** The name of the card in a model directory. */
     public static final String CARD_FILE = "model.json";
+    /** The largest height or width of {@code sample_shape}. */
+    public static final int MAX_SIDE = 16384;
+    /** The most values C * H * W of one sample: 2^24 (a 4096 x 4096 x 1 image, or 2048 x 2048 x 4). */
+    public static final int MAX_SAMPLE_SIZE = 1 << 24;
+    /** The most rows of one network forward ({@code forward_batch}) and of one batch ({@code --batch-size}). */
+    public static final int MAX_BATCH = 65536;
+    /** The most values of one batch, rows x C x H x W, doubled by guidance: 2^28 floats, 1 GiB. */
+    public static final long MAX_BATCH_VALUES = 1L << 28;
     /** The rows of every network forward unless the card says otherwise ({@code forward_batch}). */
     public static final int DEFAULT_FORWARD_BATCH = 16;
 
@@ -113,6 +121,11 @@ public final class ModelCard implements Serializable {
         if (channels != 1 && channels != 3 && channels != 4) {
             throw new InvalidModelException(where + "field 'sample_shape': images need 1, 3 or 4 channels, got " + channels);
         }
+        if (f.sample_shape[1] > MAX_SIDE || f.sample_shape[2] > MAX_SIDE
+                || (long) channels * f.sample_shape[1] * f.sample_shape[2] > MAX_SAMPLE_SIZE) {
+            throw new InvalidModelException(where + "field 'sample_shape' " + Arrays.toString(f.sample_shape)
+                    + " is too large: at most " + MAX_SIDE + " a side and " + MAX_SAMPLE_SIZE + " values");
+        }
         this.sampleShape = f.sample_shape.clone();
         if (f.value_range == null || f.value_range.length != 2 || !(f.value_range[0] < f.value_range[1])) {
             throw new InvalidModelException(where + "field 'value_range' must be [low, high] with low < high, got "
@@ -140,8 +153,9 @@ public final class ModelCard implements Serializable {
                     + " hashes to " + sha256 + ": the directory holds another model than its card describes");
         }
         this.forwardBatch = f.forward_batch == null ? DEFAULT_FORWARD_BATCH : f.forward_batch;
-        if (forwardBatch < 1) {
-            throw new InvalidModelException(where + "field 'forward_batch' must be at least 1, got " + forwardBatch);
+        if (forwardBatch < 1 || forwardBatch > MAX_BATCH || 2L * forwardBatch * sampleSize() > MAX_BATCH_VALUES) {
+            throw new InvalidModelException(where + "field 'forward_batch' must be in 1.." + MAX_BATCH + " with 2 x "
+                    + "forward_batch x C x H x W at most " + MAX_BATCH_VALUES + ", got " + forwardBatch);
         }
         this.sha256 = sha256;
         this.json = json;
@@ -250,6 +264,21 @@ public final class ModelCard implements Serializable {
         return schedule.kind().isDiffusion()
                 ? schedule.diffusionLevel(schedule.trainTimesteps() - 1, timestepInput)
                 : NoiseSchedule.flowLevel(1.0, timestepInput);
+    }
+
+    /**
+     * Checks that a batch of this many samples fits the documented limits: at most {@link #MAX_BATCH} rows,
+     * and 2 x rows x C x H x W (a guided forward) at most {@link #MAX_BATCH_VALUES} values.
+     *
+     * @param batchSize the rows of a batch
+     * @throws IllegalArgumentException naming {@code --batch-size}
+     */
+    public void requireBatchFits(int batchSize) {
+        if (batchSize < 1 || batchSize > MAX_BATCH || 2L * batchSize * sampleSize() > MAX_BATCH_VALUES) {
+            throw new IllegalArgumentException("--batch-size must be in 1.." + Math.min(MAX_BATCH,
+                    MAX_BATCH_VALUES / (2L * sampleSize())) + " for '" + name + "' (2 x rows x C x H x W at most "
+                    + MAX_BATCH_VALUES + " values), got " + batchSize);
+        }
     }
 
     /** Returns [C, H, W]. */

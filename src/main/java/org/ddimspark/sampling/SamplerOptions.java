@@ -73,6 +73,9 @@ public final class SamplerOptions implements Serializable {
         return shift;
     }
 
+    /** The most steps of a flow model (a diffusion model's are its trained timesteps). */
+    public static final int MAX_FLOW_STEPS = 100_000;
+
     /** Returns the guidance scale, or NaN for the model's recommended one. */
     public double guidance() {
         return guidance;
@@ -139,10 +142,10 @@ public final class SamplerOptions implements Serializable {
      */
     public void validate(ModelCard card, boolean conditioned) {
         boolean diffusion = card.schedule().kind().isDiffusion();
-        int maxSteps = diffusion ? card.schedule().trainTimesteps() : Integer.MAX_VALUE;
+        int maxSteps = diffusion ? card.schedule().trainTimesteps() : MAX_FLOW_STEPS;
         if (steps < 1 || steps > maxSteps) {
-            throw new IllegalArgumentException("--steps must be in 1.." + (diffusion ? maxSteps : "")
-                    + (diffusion ? " (the model's trained timesteps)" : " and positive") + ", got " + steps);
+            throw new IllegalArgumentException("--steps must be in 1.." + maxSteps
+                    + (diffusion ? " (the model's trained timesteps)" : " for a flow model") + ", got " + steps);
         }
         if (!diffusion && spacing != Spacing.UNIFORM) {
             throw new IllegalArgumentException("--spacing " + spacing.id() + " is for diffusion models; flow model '"

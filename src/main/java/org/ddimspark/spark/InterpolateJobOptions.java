@@ -10,6 +10,9 @@ import org.ddimspark.sampling.SamplerOptions;
 /** The options of an {@code interpolate} job; build them with {@link #builder()}. */
 public final class InterpolateJobOptions implements Serializable {
 
+    /** The most frames of a pair. */
+    public static final int MAX_FRAMES = 10_000;
+
     private static final long serialVersionUID = 1L;
 
     /**
@@ -117,6 +120,7 @@ public final class InterpolateJobOptions implements Serializable {
             }
         }
         sampler.validate(card, classLabel != null || (from != null && card.isConditional()));
+        card.requireBatchFits(batchSize);
     }
 
     /** Builds {@link InterpolateJobOptions}. */
@@ -223,8 +227,8 @@ public final class InterpolateJobOptions implements Serializable {
                     }
                 }
             }
-            if (frames < 2) {
-                throw new IllegalArgumentException("--frames must be at least 2, got " + frames);
+            if (frames < 2 || frames > MAX_FRAMES) {
+                throw new IllegalArgumentException("--frames must be in 2.." + MAX_FRAMES + ", got " + frames);
             }
             if (sampler.eta() != 0.0) {
                 throw new IllegalArgumentException("interpolation is deterministic: eta must be 0, got " + sampler.eta());

@@ -141,6 +141,7 @@ public final class InvertJobOptions implements Serializable {
                     + "' has " + channels);
         }
         sampler.validate(card, false);
+        card.requireBatchFits(batchSize);
     }
 
     /** Builds {@link InvertJobOptions}. */

@@ -144,6 +144,7 @@ public final class SampleJobOptions implements Serializable {
                     + card.name() + "', got " + classMode.fixedClass());
         }
         sampler.validate(card, classMode.conditioned());
+        card.requireBatchFits(batchSize);
     }
 
     /** Builds {@link SampleJobOptions}. */

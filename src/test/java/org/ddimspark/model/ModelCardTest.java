@@ -74,6 +74,19 @@ class ModelCardTest {
         assertError("model.json has a field of the wrong type: java.lang.NumberFormatException: For input string: \"many\"",
                 GOOD.replace("\"num_classes\": 2", "\"num_classes\": \"many\""));
         assertError("model.json must hold a JSON object", "[1, 2]");
+        // sizes are bounded before anything is allocated, and their products never overflow an int
+        assertError("model.json: field 'sample_shape' [3, 100000, 100000] is too large: at most 16384 a side and 16777216 values",
+                GOOD.replace("[1, 28, 28]", "[3, 100000, 100000]"));
+        assertError("model.json: field 'sample_shape' [4, 4096, 4096] is too large: at most 16384 a side and 16777216 values",
+                GOOD.replace("[1, 28, 28]", "[4, 4096, 4096]"));
+        assertError("model.json: field 'schedule': num_train_timesteps must be in 1..1000000, got 2000000000",
+                GOOD.replace("\"num_train_timesteps\": 1000", "\"num_train_timesteps\": 2000000000"));
+        assertError("model.json: field 'forward_batch' must be in 1..65536 with 2 x forward_batch x C x H x W at most "
+                + "268435456, got 1000000", GOOD.replace("{", "{\"forward_batch\": 1000000, "));
+        ModelCard card = ModelCard.parse(GOOD.replace("[1, 28, 28]", "[4, 1024, 1024]"), SHA);
+        assertEquals("--batch-size must be in 1..32 for 'm' (2 x rows x C x H x W at most 268435456 values), got 33",
+                assertThrows(IllegalArgumentException.class, () -> card.requireBatchFits(33)).getMessage());
+        card.requireBatchFits(32);
         assertTrue(assertThrows(InvalidModelException.class, () -> ModelCard.parse("{\"name\": ", SHA))
                 .getMessage().startsWith("model.json is not valid JSON: "));
     }

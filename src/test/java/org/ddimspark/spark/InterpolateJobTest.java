@@ -109,7 +109,7 @@ class InterpolateJobTest {
     void optionsAreCheckedBeforeSpark() {
         assertEquals("'x' is not a seed (ids of stored latents need --from)", assertThrows(IllegalArgumentException.class,
                 () -> InterpolateJobOptions.builder().setModel("m").setOutput("o").addPair("1", "x").build()).getMessage());
-        assertEquals("--frames must be at least 2, got 1", assertThrows(IllegalArgumentException.class,
+        assertEquals("--frames must be in 2..10000, got 1", assertThrows(IllegalArgumentException.class,
                 () -> InterpolateJobOptions.builder().setModel("m").setOutput("o").addPair("1", "2").optFrames(1).build())
                 .getMessage());
         assertEquals("give --seeds A,B or --pairs FILE", assertThrows(IllegalArgumentException.class,
