@@ -64,6 +64,10 @@ final class InvertCommand implements Callable<Integer> {
             + " rows, invert and append only the files whose id it lacks (default: fail if it exists).")
     boolean resume;
 
+    @Option(names = "--retry-errors", description = "With --resume (implied): compute the output's error rows again"
+            + " and replace them, its ok rows untouched.")
+    boolean retryErrors;
+
     @Mixin
     ErrorRateOption errorRate;
 
@@ -101,6 +105,7 @@ final class InvertCommand implements Callable<Integer> {
                 .optPartitions(partitions)
                 .optOverwrite(overwrite)
                 .optResume(resume)
+                .optRetryErrors(retryErrors)
                 .build();
     }
 }

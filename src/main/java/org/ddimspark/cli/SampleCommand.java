@@ -79,6 +79,10 @@ final class SampleCommand implements Callable<Integer> {
             + " rows, compute and append only the missing ones (default: fail if it exists).")
     boolean resume;
 
+    @Option(names = "--retry-errors", description = "With --resume (implied): compute the output's error rows again"
+            + " and replace them, its ok rows untouched.")
+    boolean retryErrors;
+
     @Mixin
     ErrorRateOption errorRate;
 
@@ -130,6 +134,7 @@ final class SampleCommand implements Callable<Integer> {
                 .optSaveSample(saveSample)
                 .optOverwrite(overwrite)
                 .optResume(resume)
+                .optRetryErrors(retryErrors)
                 .optSampler(sampler)
                 .build();
     }

@@ -56,7 +56,7 @@ public final class InvertJob {
     public static RunReport run(SparkSession spark, InvertJobOptions options, ModelCard card) {
         StageTimes times = new StageTimes();
         String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
-        ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
+        ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output(), options.retryErrors()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
         // the listing only: without the content column Spark's binaryFile source opens no file
         Dataset<Row> listed = spark.read().format("binaryFile")
@@ -99,6 +99,10 @@ public final class InvertJob {
         }
         ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());
         times.end("invert_and_write");
+        long replaced = resumed == null ? 0 : resumed.repair(spark);
+        if (options.retryErrors()) {
+            times.end("replace_retried_rows");
+        }
 
         Dataset<Row> written = spark.read().parquet(options.output());
         StatusCounts counts = StatusCounts.of(written);
@@ -125,6 +129,9 @@ public final class InvertJob {
         settings.put("partitions", partitions);
         if (options.resume()) {
             settings.put("rows_kept", kept);
+        }
+        if (options.retryErrors()) {
+            settings.put("rows_replaced", replaced);
         }
         RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, times, spark);
         OutputFiles.writeReport(spark, options.output(), report);

@@ -29,6 +29,7 @@ public final class InvertJobOptions implements Serializable {
     private final int partitions;
     private final boolean overwrite;
     private final boolean resume;
+    private final boolean retryErrors;
 
     private InvertJobOptions(Builder b) {
         this.model = b.model;
@@ -42,7 +43,8 @@ public final class InvertJobOptions implements Serializable {
         this.batchSize = b.batchSize;
         this.partitions = b.partitions;
         this.overwrite = b.overwrite;
-        this.resume = b.resume;
+        this.resume = b.resume || b.retryErrors;
+        this.retryErrors = b.retryErrors;
     }
 
     /** Returns a builder with the defaults of the command line. */
@@ -65,6 +67,7 @@ public final class InvertJobOptions implements Serializable {
         b.partitions = partitions;
         b.overwrite = overwrite;
         b.resume = resume;
+        b.retryErrors = retryErrors;
         return b;
     }
 
@@ -128,6 +131,11 @@ public final class InvertJobOptions implements Serializable {
         return resume;
     }
 
+    /** Whether the error rows of the resumed output are computed again and replaced (implies resume). */
+    public boolean retryErrors() {
+        return retryErrors;
+    }
+
     /**
      * Checks these options against a model before any Spark work.
      *
@@ -158,6 +166,7 @@ public final class InvertJobOptions implements Serializable {
         private int partitions;
         private boolean overwrite;
         private boolean resume;
+        private boolean retryErrors;
 
         private Builder() {}
 
@@ -237,6 +246,18 @@ public final class InvertJobOptions implements Serializable {
         }
 
         /**
+         * Sets whether the error rows of an existing output are computed again and replace the old ones, ok
+         * rows untouched; implies {@link #optResume resume}.
+         *
+         * @param retryErrors whether to retry error rows
+         * @return this builder
+         */
+        public Builder optRetryErrors(boolean retryErrors) {
+            this.retryErrors = retryErrors;
+            return this;
+        }
+
+        /**
          * Builds the options.
          *
          * @return the options
@@ -269,6 +290,9 @@ public final class InvertJobOptions implements Serializable {
             }
             if (resume && overwrite) {
                 throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+            }
+            if (retryErrors && overwrite) {
+                throw new IllegalArgumentException("--retry-errors and --overwrite exclude each other");
             }
             return new InvertJobOptions(this);
         }

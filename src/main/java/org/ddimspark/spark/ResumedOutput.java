@@ -1,10 +1,17 @@
 package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +21,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.storage.UncommittedFiles;
 
@@ -24,15 +35,28 @@ import org.ddimspark.storage.UncommittedFiles;
  * {@code _temporary} folder, which a later commit would otherwise take in, or on S3 the magic committer's
  * folders and pending uploads) is removed first, so a request is never written twice; files that a killed
  * run did commit count as done, so none is lost.
+ *
+ * <p>With {@code --retry-errors} the error rows count as not done: their requests are computed again, the new
+ * rows appended, and then {@link #repair} leaves one row per id, an ok row before an error row and a newer
+ * row before an older one, rewriting the files that hold superseded rows. A marker file
+ * ({@link #REPAIRING}) is written before and deleted after a repair, so that a run killed half-way through
+ * one has it finished by the next {@code --resume}.
  */
 final class ResumedOutput {
 
+    /** The marker of a repair in progress. */
+    static final String REPAIRING = "_ddim_repairing";
+
     private final String uri;
     private final Dataset<Row> existing;
+    private final boolean retryErrors;
+    private final boolean interruptedRepair;
 
-    private ResumedOutput(String uri, Dataset<Row> existing) {
+    private ResumedOutput(String uri, Dataset<Row> existing, boolean retryErrors, boolean interruptedRepair) {
         this.uri = uri;
         this.existing = existing;
+        this.retryErrors = retryErrors;
+        this.interruptedRepair = interruptedRepair;
     }
 
     /**
@@ -40,24 +64,26 @@ final class ResumedOutput {
      *
      * @param spark the session
      * @param uri the output
+     * @param retryErrors whether error rows are computed again
      * @return the output, with no rows when it does not exist or holds no data file yet
      * @throws UncheckedIOException when the file system cannot be read
      */
-    static ResumedOutput open(SparkSession spark, String uri) {
+    static ResumedOutput open(SparkSession spark, String uri, boolean retryErrors) {
         Path dir = new Path(uri);
         try {
             FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (!fs.exists(dir)) {
-                return new ResumedOutput(uri, null);
+                return new ResumedOutput(uri, null, retryErrors, false);
             }
             UncommittedFiles.remove(fs, dir);
+            boolean interrupted = fs.exists(new Path(dir, REPAIRING));
             for (FileStatus file : fs.listStatus(dir)) {
                 String name = file.getPath().getName();
                 if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
-                    return new ResumedOutput(uri, spark.read().parquet(uri));
+                    return new ResumedOutput(uri, spark.read().parquet(uri), retryErrors, interrupted);
                 }
             }
-            return new ResumedOutput(uri, null);
+            return new ResumedOutput(uri, null, retryErrors, false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + uri + " to resume it", e);
         }
@@ -87,6 +113,7 @@ final class ResumedOutput {
             keys.add(col(column));
         }
         keys.add(madeOtherwise.as("made_otherwise"));
+        keys.add(col("status").equalTo(OutputSchema.OK).as("ok"));
         long kept = 0;
         // the few distinct combinations of settings the kept rows have, with their counts
         for (Row group : existing.groupBy(keys.toArray(new Column[0])).count().collectAsList()) {
@@ -102,13 +129,15 @@ final class ResumedOutput {
                 throw new IllegalArgumentException("cannot resume " + uri + ": its rows were made " + how
                         + " (--overwrite replaces the output)");
             }
-            kept += group.getLong(i + 1);
+            if (!retryErrors || group.getBoolean(i + 1)) {
+                kept += group.getLong(i + 2);
+            }
         }
         return kept;
     }
 
     /**
-     * Returns the requests whose id is not in the output yet.
+     * Returns the requests whose id is not in the output yet (with {@code --retry-errors}: has no ok row).
      *
      * @param requests the requests of the run
      * @param id the column of {@code requests} that holds the id each request's row will have
@@ -118,8 +147,65 @@ final class ResumedOutput {
         if (existing == null) {
             return requests;
         }
-        Dataset<Row> done = existing.select(col("id").as("done_id"));
+        Dataset<Row> done = (retryErrors ? existing.where(col("status").equalTo(OutputSchema.OK)) : existing)
+                .select(col("id").as("done_id"));
         return requests.join(done, requests.col(id).equalTo(done.col("done_id")), "left_anti");
+    }
+
+    /**
+     * After this run's rows are appended: leaves one row per id when this run retried errors or an earlier
+     * repair was cut short. The rows of each id are ranked, ok before error, then the newer file first; a
+     * file all of whose rows lost is deleted, a file with some losing rows has its winning rows written to a
+     * new file before it is deleted. Running it again after it was cut short at any point converges: a
+     * rewritten file is newer than its original, whose rows then all lose.
+     *
+     * @param spark the session
+     * @return the rows removed
+     */
+    long repair(SparkSession spark) {
+        if (existing == null || !(retryErrors || interruptedRepair)) {
+            return 0;
+        }
+        Path dir = new Path(uri);
+        try {
+            FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            Path marker = new Path(dir, REPAIRING);
+            fs.create(marker, true).close();
+            Dataset<Row> all = spark.read().parquet(uri);
+            Dataset<Row> placed = all.select(col("id"), col("status"), col("_metadata.file_path").as("file"),
+                    col("_metadata.file_modification_time").as("mtime"));
+            WindowSpec byId = Window.partitionBy("id").orderBy(when(col("status").equalTo(OutputSchema.OK), 0)
+                    .otherwise(1), col("mtime").desc(), col("file").desc());
+            Dataset<Row> ranked = placed.withColumn("rank", row_number().over(byId)).cache();
+            List<String> partial = new ArrayList<>();
+            List<String> superseded = new ArrayList<>();
+            long removed = 0;
+            for (Row f : ranked.groupBy("file").agg(sum(when(col("rank").gt(1), 1).otherwise(0)).as("losers"),
+                    count(lit(1)).as("rows")).where(col("losers").gt(0)).collectAsList()) {
+                superseded.add(f.getString(0));
+                removed += f.getLong(1);
+                if (f.getLong(1) < f.getLong(2)) {
+                    partial.add(f.getString(0));
+                }
+            }
+            if (!partial.isEmpty()) {
+                Dataset<Row> winners = ranked.where(col("rank").equalTo(1).and(col("file").isin(partial.toArray())))
+                        .select(col("id").as("winner_id"), col("file").as("winner_file"));
+                Dataset<Row> located = all.withColumn("_file", col("_metadata.file_path"));
+                Dataset<Row> keep = located.join(winners, located.col("id").equalTo(winners.col("winner_id"))
+                        .and(located.col("_file").equalTo(winners.col("winner_file"))), "left_semi")
+                        .select(Arrays.stream(all.columns()).map(functions::col).toArray(Column[]::new));
+                keep.write().mode(SaveMode.Append).parquet(uri);
+            }
+            for (String file : superseded) {
+                fs.delete(new Path(new URI(file)), false);
+            }
+            ranked.unpersist();
+            fs.delete(marker, false);
+            return removed;
+        } catch (IOException | java.net.URISyntaxException e) {
+            throw new UncheckedIOException("cannot repair " + uri, e instanceof IOException io ? io : new IOException(e));
+        }
     }
 
     private static String describe(List<?> values) {

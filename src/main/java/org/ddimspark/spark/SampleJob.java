@@ -48,7 +48,7 @@ public final class SampleJob {
     public static RunReport run(SparkSession spark, SampleJobOptions options, ModelCard card) {
         StageTimes times = new StageTimes();
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
-        ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output()) : null;
+        ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output(), options.retryErrors()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
         times.end(resumed == null ? "plan" : "resume_check");
         Dataset<Row> rows;
@@ -76,6 +76,10 @@ public final class SampleJob {
         }
         ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());
         times.end("sample_and_write");
+        long replaced = resumed == null ? 0 : resumed.repair(spark);
+        if (options.retryErrors()) {
+            times.end("replace_retried_rows");
+        }
 
         StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));
         times.end("count");
@@ -96,6 +100,9 @@ public final class SampleJob {
         settings.put("save_sample", options.saveSample());
         if (options.resume()) {
             settings.put("rows_kept", kept);
+        }
+        if (options.retryErrors()) {
+            settings.put("rows_replaced", replaced);
         }
         writeContactSheet(spark, options, card);
         times.end("contact_sheet");

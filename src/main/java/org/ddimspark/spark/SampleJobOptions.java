@@ -24,6 +24,7 @@ public final class SampleJobOptions implements Serializable {
     private final boolean saveSample;
     private final boolean overwrite;
     private final boolean resume;
+    private final boolean retryErrors;
     private final SamplerOptions sampler;
     private final String fromLatents;
 
@@ -37,7 +38,8 @@ public final class SampleJobOptions implements Serializable {
         this.partitions = b.partitions;
         this.saveSample = b.saveSample;
         this.overwrite = b.overwrite;
-        this.resume = b.resume;
+        this.resume = b.resume || b.retryErrors;
+        this.retryErrors = b.retryErrors;
         this.sampler = b.sampler;
         this.fromLatents = b.fromLatents;
     }
@@ -60,6 +62,7 @@ public final class SampleJobOptions implements Serializable {
         b.saveSample = saveSample;
         b.overwrite = overwrite;
         b.resume = resume;
+        b.retryErrors = retryErrors;
         b.sampler = sampler;
         b.fromLatents = fromLatents;
         return b;
@@ -115,6 +118,11 @@ public final class SampleJobOptions implements Serializable {
         return resume;
     }
 
+    /** Whether the error rows of the resumed output are computed again and replaced (implies resume). */
+    public boolean retryErrors() {
+        return retryErrors;
+    }
+
     /** Returns the sampler options. */
     public SamplerOptions sampler() {
         return sampler;
@@ -159,6 +167,7 @@ public final class SampleJobOptions implements Serializable {
         private boolean saveSample;
         private boolean overwrite;
         private boolean resume;
+        private boolean retryErrors;
         private SamplerOptions sampler = SamplerOptions.builder().build();
         private String fromLatents;
 
@@ -288,6 +297,18 @@ public final class SampleJobOptions implements Serializable {
         }
 
         /**
+         * Sets whether the error rows of an existing output are computed again and replace the old ones, ok
+         * rows untouched; implies {@link #optResume resume}.
+         *
+         * @param retryErrors whether to retry error rows
+         * @return this builder
+         */
+        public Builder optRetryErrors(boolean retryErrors) {
+            this.retryErrors = retryErrors;
+            return this;
+        }
+
+        /**
          * Sets the sampler options.
          *
          * @param sampler the options
@@ -329,6 +350,9 @@ public final class SampleJobOptions implements Serializable {
             }
             if (resume && overwrite) {
                 throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+            }
+            if (retryErrors && overwrite) {
+                throw new IllegalArgumentException("--retry-errors and --overwrite exclude each other");
             }
             return new SampleJobOptions(this);
         }

@@ -2,6 +2,7 @@ package org.ddimspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -201,6 +202,57 @@ class InvertJobTest {
                 "wide.gif", "wrong size: image is 31x9, the model takes 16x16 (--fit error)")),
                 new TreeMap<>(Map.of("rgb.bmp", rows.get("rgb.bmp").getAs("error"), "wide.gif", rows.get("wide.gif").getAs("error"))));
         assertEquals(Map.of("wrong size", 2L), report.errors());
+    }
+
+    /** --retry-errors computes the error rows again and replaces them; ok rows are neither recomputed nor lost. */
+    @Test
+    void retryErrorsReplacesErrorRowsAndKeepsOkRows() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("retry"));
+        for (int i = 0; i < 4; i++) {
+            Files.write(folder.resolve("good-" + i + ".png"), ImageFiles.encode(gaussianImage(30 + i), "png"));
+        }
+        Files.writeString(folder.resolve("late.png"), "still uploading");
+        String output = tmp.resolve("retry-out").toString();
+        InvertJobOptions options = InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(folder.toString()).setOutput(output).optPartitions(2)
+                .optSampler(SamplerOptions.builder().setSteps(4).build()).build();
+        assertEquals(Map.of("not an image", 1L), InvertJob.run(spark, options, card).errors());
+        Map<String, Row> before = byId("retry-out");
+
+        // the file is complete now: a plain resume keeps its error row, --retry-errors replaces it
+        Files.write(folder.resolve("late.png"), ImageFiles.encode(gaussianImage(40), "png"));
+        RunReport resumed = InvertJob.run(spark, options.toBuilder().optResume(true).build(), card);
+        assertEquals(Map.of("not an image", 1L), resumed.errors());
+        assertEquals(0L, resumed.metrics().get("files_read"));
+        RunReport retried = InvertJob.run(spark, options.toBuilder().optRetryErrors(true).build(), card);
+        assertEquals(5, retried.rows(), "each id once");
+        assertEquals(5, retried.ok());
+        assertEquals(1L, retried.metrics().get("files_read"), "only the error row's file is read again");
+        assertEquals(4L, retried.settings().get("rows_kept"));
+        assertEquals(1L, retried.settings().get("rows_replaced"));
+        Map<String, Row> after = byId("retry-out");
+        assertEquals(5, after.size());
+        for (String id : before.keySet()) {
+            if (!id.equals("late.png")) {
+                assertEquals(before.get(id).getList(before.get(id).fieldIndex("latent")),
+                        after.get(id).getList(after.get(id).fieldIndex("latent")), id);
+            }
+        }
+        assertFalse(Files.exists(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING)));
+
+        // a repair that was cut short (its marker left, a file's rows written twice) is finished by the next resume
+        Path part;
+        try (var files = Files.list(tmp.resolve("retry-out"))) {
+            part = files.filter(p -> p.getFileName().toString().startsWith("part-"))
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+        Files.copy(part, part.resolveSibling("part-99999-copy.snappy.parquet"));
+        Files.createFile(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING));
+        assertTrue(spark.read().parquet(output).count() > 5, "duplicates before the repair");
+        RunReport repaired = InvertJob.run(spark, options.toBuilder().optResume(true).build(), card);
+        assertEquals(5, repaired.rows());
+        assertEquals(5, spark.read().parquet(output).select("id").distinct().count());
+        assertFalse(Files.exists(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING)));
     }
 
     /** A file larger than --max-bytes (by its listed length) becomes an error row and is never opened. */

@@ -176,6 +176,13 @@ class SampleJobTest {
             assertEquals(broken, r.getAs("image") == null);
             assertEquals(64, floats(r, "latent").length, "the latent is kept on error rows too");
         }
+        // --retry-errors samples the three again (the model still breaks on them): each id keeps one row
+        RunReport retried = SampleJob.run(spark, job.toBuilder().optRetryErrors(true).build(), card);
+        assertEquals(10, retried.rows());
+        assertEquals(7L, retried.settings().get("rows_kept"));
+        assertEquals(3L, retried.settings().get("rows_replaced"));
+        assertEquals(10, spark.read().parquet(tmp.resolve("nan").toString()).select("id").distinct().count());
+        assertEquals(10, spark.read().parquet(tmp.resolve("nan").toString()).count());
     }
 
     @Test
