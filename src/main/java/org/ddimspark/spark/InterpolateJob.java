@@ -83,8 +83,9 @@ public final class InterpolateJob {
             }
         }
         Dataset<Row> planned = spark.createDataFrame(requests, REQUEST);
-        int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
-        planned = planned.repartition(Math.max(1, Math.min(partitions, requests.size())));
+        int partitions = TaskSizing.tasks(requests.size(), options.batchSize(), spark.sparkContext().defaultParallelism(),
+                options.partitions());
+        planned = planned.repartition(partitions);
         SampleJobOptions sampling = SampleJobOptions.builder().setModel(options.model()).setOutput(options.output())
                 .optSampler(options.sampler()).optBatchSize(options.batchSize()).build();
         times.end("plan");

@@ -63,22 +63,17 @@ public final class InvertJob {
                 .option("recursiveFileLookup", "true")
                 .load(options.input())
                 .select("path", "length");
-        // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): spread them over
-        // at least as many tasks as there are cores, so a small folder does not run on one core
-        int filePartitions = listed.rdd().getNumPartitions();
+        // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): the tasks are
+        // sized to the number of files instead (TaskSizing)
         long inputFiles = listed.inputFiles().length;
-        int partitions = options.partitions() > 0 ? options.partitions()
-                : Math.max(filePartitions, spark.sparkContext().defaultParallelism());
+        int partitions = TaskSizing.tasks(Math.max(1, inputFiles - kept), options.batchSize(),
+                spark.sparkContext().defaultParallelism(), options.partitions());
         StructType keyed = new StructType().add("id", DataTypes.StringType, false)
                 .add("path", DataTypes.StringType, false).add("length", DataTypes.LongType, false);
         Dataset<Row> files = listed.map((MapFunction<Row, Row>) f -> RowFactory.create(
                 InputFiles.of(root, f.getString(0)), f.getString(0), f.getLong(1)), Encoders.row(keyed));
-        if (kept > 0) {
-            // join on ids from the listing: the files already inverted are never read again
-            files = resumed.missing(files, "id").repartition(partitions);
-        } else if (partitions != filePartitions) {
-            files = files.repartition(partitions);
-        }
+        // with --resume, joined on ids from the listing: the files already inverted are never read again
+        files = (kept > 0 ? resumed.missing(files, "id") : files).repartition(partitions);
         times.end(resumed == null ? "plan" : "resume_check");
         RowProgress progress = RowProgress.register(spark, OutputSchema.INVERSION, Math.max(0, inputFiles - kept));
         LongAccumulator filesRead = spark.sparkContext().longAccumulator("ddim.files.read");

@@ -47,7 +47,8 @@ public final class SampleJob {
      */
     public static RunReport run(SparkSession spark, SampleJobOptions options, ModelCard card) {
         StageTimes times = new StageTimes();
-        int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
+        int cores = spark.sparkContext().defaultParallelism();
+        int partitions;
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output(), options.retryErrors()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
         times.end(resumed == null ? "plan" : "resume_check");
@@ -55,7 +56,7 @@ public final class SampleJob {
         long total;
         RowProgress progress;
         if (options.fromLatents() == null) {
-            partitions = (int) Math.max(1, Math.min(partitions, options.count()));
+            partitions = TaskSizing.tasks(Math.max(1, options.count() - kept), options.batchSize(), cores, options.partitions());
             Dataset<Long> indices = spark.range(0, options.count(), 1, partitions);
             if (kept > 0) {
                 indices = missingIndices(resumed, indices, options, card.numClasses()).repartition(partitions);
@@ -65,11 +66,9 @@ public final class SampleJob {
                     Encoders.row(OutputSchema.SAMPLE));
         } else {
             Dataset<Row> stored = storedLatents(spark, options.fromLatents());
-            if (kept > 0) {
-                stored = resumed.missing(stored, "id").repartition(partitions);
-            } else if (options.partitions() > 0) {
-                stored = stored.repartition(options.partitions());
-            }
+            // a Parquet count reads the files' footers only
+            partitions = TaskSizing.tasks(Math.max(1, stored.count() - kept), options.batchSize(), cores, options.partitions());
+            stored = (kept > 0 ? resumed.missing(stored, "id") : stored).repartition(partitions);
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, -1);
             rows = stored.mapPartitions(new SamplePartition.Latents(options, card, progress),
                     Encoders.row(OutputSchema.SAMPLE));
