@@ -1,9 +1,11 @@
 package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -20,6 +23,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ddimspark.image.ContactSheet;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.Slerp;
 
@@ -27,14 +31,18 @@ import org.ddimspark.sampling.Slerp;
  * The {@code interpolate} job: for each pair of end points (two seeds' x_T, or two latents stored by an
  * earlier job), {@code frames} latents by spherical interpolation at alpha = 0, 1/(F-1), ..., 1, each sampled
  * with DDIM (eta = 0) so that the end frames are the plain samples of the end points. The driver plans one
- * request per frame; the executors interpolate and sample them in batches. A contact sheet shows the first 8
+ * request per frame, naming its end points; the executors make a seed's x_T, join a stored latent in, check
+ * it against the model, interpolate and sample in batches: no latent passes through the driver. A contact sheet shows the first 8
  * pairs, one row of frames each.
  */
 public final class InterpolateJob {
 
     private static final int SHEET_PAIRS = 8;
 
-    /** What the driver sends per frame: the end points travel with it, the executor interpolates. */
+    /**
+     * What the driver plans per frame: the end points by name (a seed, or an id of --from), never their
+     * latents, which the executors make (a seed's) or join in from --from's rows (a stored one).
+     */
     private static final StructType REQUEST = new StructType()
             .add("pair", DataTypes.IntegerType, false)
             .add("a", DataTypes.StringType, false)
@@ -42,13 +50,17 @@ public final class InterpolateJob {
             .add("frame", DataTypes.IntegerType, false)
             .add("alpha", DataTypes.DoubleType, false)
             .add("class_label", DataTypes.IntegerType, true)
-            .add("latent_a", DataTypes.createArrayType(DataTypes.FloatType, false), true)
-            .add("latent_b", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("seed_a", DataTypes.LongType, true)
+            .add("seed_b", DataTypes.LongType, true)
             .add("error", DataTypes.StringType, true);
+
+    /** The columns a partition reads, in this order, for seeds and stored end points alike. */
+    private static final String[] FRAME_COLUMNS = {"pair", "a", "b", "frame", "alpha", "class_label", "seed_a",
+        "seed_b", "latent_a", "shape_a", "class_a", "latent_b", "shape_b", "class_b", "error"};
 
     private InterpolateJob() {}
 
-    /** One end point: its name, latent and class (-1 for none), or why it cannot be used. */
+    /** One end point as a task sees it: its name, latent and class (-1 for none), or why it cannot be used. */
     private record EndPoint(String name, float[] latent, int classLabel, String error) {
 
         /** The reason of its frames' error rows: the kind of error first, as run reports count them. */
@@ -67,22 +79,27 @@ public final class InterpolateJob {
      */
     public static RunReport run(SparkSession spark, InterpolateJobOptions options, ModelCard card) {
         StageTimes times = new StageTimes();
-        Map<String, EndPoint> ends = options.from() == null ? seeds(options, card) : stored(spark, options, card);
+        Set<String> duplicated = options.from() == null ? Set.of() : checkStoredIds(spark, options);
         List<Row> requests = new ArrayList<>();
         int frames = options.frames();
+        Integer fixed = options.classLabel();
         for (int p = 0; p < options.pairs().size(); p++) {
-            EndPoint a = ends.get(options.pairs().get(p).a());
-            EndPoint b = ends.get(options.pairs().get(p).b());
-            int c = options.classLabel() != null ? options.classLabel()
-                    : a.classLabel() >= 0 && a.classLabel() == b.classLabel() ? a.classLabel() : -1;
+            String a = options.pairs().get(p).a();
+            String b = options.pairs().get(p).b();
+            Long seedA = options.from() == null ? Long.parseLong(a) : null;
+            Long seedB = options.from() == null ? Long.parseLong(b) : null;
+            // a seed's end point is named as the sample job names that seed's row
+            String nameA = seedA == null ? a : SampleRows.Request.ofSeed(seedA, fixed == null ? -1 : fixed).id();
+            String nameB = seedB == null ? b : SampleRows.Request.ofSeed(seedB, fixed == null ? -1 : fixed).id();
+            String error = duplicated.contains(a) ? "id names several rows of --from: end point " + a
+                    : duplicated.contains(b) ? "id names several rows of --from: end point " + b : null;
             for (int f = 0; f < frames; f++) {
                 double alpha = f == frames - 1 ? 1.0 : (double) f / (frames - 1);
-                String error = a.error() != null ? a.frameError() : b.error() != null ? b.frameError() : null;
-                requests.add(RowFactory.create(p, a.name(), b.name(), f, alpha, c < 0 ? null : c,
-                        error == null ? a.latent() : null, error == null ? b.latent() : null, error));
+                requests.add(RowFactory.create(p, nameA, nameB, f, alpha, fixed, seedA, seedB, error));
             }
         }
         Dataset<Row> planned = spark.createDataFrame(requests, REQUEST);
+        planned = options.from() == null ? withoutLatents(planned) : withStoredLatents(spark, planned, options.from(), duplicated);
         int partitions = TaskSizing.tasks(requests.size(), options.batchSize(), spark.sparkContext().defaultParallelism(),
                 options.partitions());
         planned = planned.repartition(partitions);
@@ -117,50 +134,66 @@ public final class InterpolateJob {
         return report;
     }
 
-    /** The end points of seed pairs: each seed's x_T, named as the sample job names that seed's row. */
-    private static Map<String, EndPoint> seeds(InterpolateJobOptions options, ModelCard card) {
-        Map<String, EndPoint> ends = new HashMap<>();
-        int c = options.classLabel() == null ? -1 : options.classLabel();
-        for (InterpolateJobOptions.Pair pair : options.pairs()) {
-            for (String seed : new String[] {pair.a(), pair.b()}) {
-                long s = Long.parseLong(seed);
-                ends.computeIfAbsent(seed, k -> new EndPoint(SampleRows.Request.ofSeed(s, c).id(),
-                        SeededNoise.latent(s, card.sampleSize()), c, null));
-            }
-        }
-        return ends;
-    }
-
-    /** The end points named by id: the latents (and classes) of those rows of the earlier job. */
-    private static Map<String, EndPoint> stored(SparkSession spark, InterpolateJobOptions options, ModelCard card) {
+    /**
+     * Checks the ids of --from that the pairs name, on the ids alone: a missing one is an error of the command
+     * line; one that names several rows makes its frames error rows.
+     *
+     * @return the ids that name several rows
+     */
+    private static Set<String> checkStoredIds(SparkSession spark, InterpolateJobOptions options) {
         Set<String> ids = new LinkedHashSet<>();
         options.pairs().forEach(p -> {
             ids.add(p.a());
             ids.add(p.b());
         });
-        Dataset<Row> source = spark.read().parquet(options.from());
-        boolean hasClass = source.schema().getFieldIndex("class_label").isDefined();
-        List<Row> found = source.where(col("id").isin(ids.toArray()))
-                .select(col("id"), col("latent"), col("latent_shape"),
-                        hasClass ? col("class_label").cast("int") : org.apache.spark.sql.functions.lit(null).cast("int"))
-                .collectAsList();
-        Map<String, EndPoint> ends = new HashMap<>();
-        for (Row r : found) {
-            String id = r.getString(0);
-            Integer stored = r.isNullAt(3) ? null : r.getInt(3);
-            String error = StoredRows.latentError(r, 1, 2, card);
-            if (error == null && options.classLabel() == null) {
-                error = StoredRows.classError(stored, card);
-            }
-            ends.put(id, error != null ? new EndPoint(id, null, -1, error)
-                    : new EndPoint(id, ArrayColumns.floats(r, 1), stored == null ? -1 : stored, null));
+        Dataset<Row> wanted = spark.createDataset(new ArrayList<>(ids), Encoders.STRING()).toDF("wanted");
+        Dataset<Row> source = spark.read().parquet(options.from()).select(col("id").cast("string").as("id"));
+        Map<String, Long> found = new HashMap<>();
+        for (Row r : source.join(wanted, source.col("id").equalTo(wanted.col("wanted")), "left_semi")
+                .groupBy("id").count().collectAsList()) {
+            found.put(r.getString(0), r.getLong(1));
         }
         for (String id : ids) {
-            if (!ends.containsKey(id)) {
+            if (!found.containsKey(id)) {
                 throw new IllegalArgumentException("--from " + options.from() + " has no row with id '" + id + "'");
             }
         }
-        return ends;
+        Set<String> duplicated = new HashSet<>();
+        found.forEach((id, n) -> {
+            if (n > 1) {
+                duplicated.add(id);
+            }
+        });
+        return duplicated;
+    }
+
+    /** Seed frames: no stored columns (a task makes each seed's x_T). */
+    private static Dataset<Row> withoutLatents(Dataset<Row> planned) {
+        Column none = lit(null);
+        return planned.select(col("pair"), col("a"), col("b"), col("frame"), col("alpha"), col("class_label"),
+                col("seed_a"), col("seed_b"), none.cast("array<float>").as("latent_a"), none.cast("array<int>").as("shape_a"),
+                none.cast("int").as("class_a"), none.cast("array<float>").as("latent_b"),
+                none.cast("array<int>").as("shape_b"), none.cast("int").as("class_b"), col("error"));
+    }
+
+    /** Stored frames: each end point's latent, shape and class joined in from --from's rows by id. */
+    private static Dataset<Row> withStoredLatents(SparkSession spark, Dataset<Row> planned, String from,
+            Set<String> duplicated) {
+        Dataset<Row> source = spark.read().parquet(from);
+        Column classLabel = source.schema().getFieldIndex("class_label").isDefined() ? col("class_label").cast("int")
+                : lit(null).cast("int");
+        Dataset<Row> ends = source.select(col("id").cast("string").as("end_id"), col("latent").cast("array<float>")
+                .as("end_latent"), col("latent_shape").cast("array<int>").as("end_shape"), classLabel.as("end_class"));
+        if (!duplicated.isEmpty()) {
+            // an id that names several rows would multiply its frames, which are planned as errors already
+            ends = ends.where(org.apache.spark.sql.functions.not(col("end_id").isin(duplicated.toArray())));
+        }
+        Dataset<Row> endsA = ends.toDF("id_a", "latent_a", "shape_a", "class_a");
+        Dataset<Row> endsB = ends.toDF("id_b", "latent_b", "shape_b", "class_b");
+        Dataset<Row> joined = planned.join(endsA, planned.col("a").equalTo(endsA.col("id_a")), "left")
+                .join(endsB, planned.col("b").equalTo(endsB.col("id_b")), "left");
+        return joined.select(java.util.Arrays.stream(FRAME_COLUMNS).map(org.apache.spark.sql.functions::col)
+                .toArray(Column[]::new));
     }
 
     /** Writes {@link SampleJob#CONTACT_SHEET}: the first pairs, one row of frames each, labelled by alpha. */
@@ -191,17 +224,13 @@ public final class InterpolateJob {
 
         @Override
         public Iterator<Row> call(Iterator<Row> requests) {
-            SampleRows sampler = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256));
+            TorchScriptDenoiser denoiser = SharedModels.taskDenoiser(options.model(), sha256);
+            ModelCard card = denoiser.card();
+            SampleRows sampler = new SampleRows(options, denoiser);
             return new BatchedRows<>(requests, options.batchSize(), batch -> {
                 List<SampleRows.Request> frames = new ArrayList<>(batch.size());
                 for (Row r : batch) {
-                    String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
-                    if (!r.isNullAt(8)) {
-                        frames.add(new SampleRows.Request(id, 0L, -1, null, r.getString(8)));
-                        continue;
-                    }
-                    float[] latent = Slerp.between(ArrayColumns.floats(r, 6), ArrayColumns.floats(r, 7), r.getDouble(4));
-                    frames.add(new SampleRows.Request(id, 0L, r.isNullAt(5) ? -1 : r.getInt(5), latent, null));
+                    frames.add(frame(r, card));
                 }
                 List<Row> sampled = sampler.run(frames);
                 List<Row> rows = new ArrayList<>(batch.size());
@@ -216,6 +245,37 @@ public final class InterpolateJob {
                 }
                 return rows;
             }, progress);
+        }
+
+        /** The sample request of a planned frame ({@link #FRAME_COLUMNS}): its end points made or checked here. */
+        private static SampleRows.Request frame(Row r, ModelCard card) {
+            String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
+            if (!r.isNullAt(14)) {
+                return new SampleRows.Request(id, 0L, -1, null, r.getString(14));
+            }
+            Integer fixed = r.isNullAt(5) ? null : r.getInt(5);
+            EndPoint a = end(r, r.getString(1), 6, 8, card, fixed);
+            EndPoint b = end(r, r.getString(2), 7, 11, card, fixed);
+            EndPoint broken = a.error() != null ? a : b.error() != null ? b : null;
+            if (broken != null) {
+                return new SampleRows.Request(id, 0L, -1, null, broken.frameError());
+            }
+            int c = fixed != null ? fixed : a.classLabel() >= 0 && a.classLabel() == b.classLabel() ? a.classLabel() : -1;
+            return new SampleRows.Request(id, 0L, c, Slerp.between(a.latent(), b.latent(), r.getDouble(4)), null);
+        }
+
+        /** An end point: a seed's x_T, or a stored row's latent and class, checked against the model. */
+        private static EndPoint end(Row r, String name, int seed, int latent, ModelCard card, Integer fixed) {
+            if (!r.isNullAt(seed)) {
+                return new EndPoint(name, SeededNoise.latent(r.getLong(seed), card.sampleSize()), -1, null);
+            }
+            String error = StoredRows.latentError(r, latent, latent + 1, card);
+            Integer stored = r.isNullAt(latent + 2) ? null : r.getInt(latent + 2);
+            if (error == null && fixed == null) {
+                error = StoredRows.classError(stored, card);
+            }
+            return error != null ? new EndPoint(name, null, -1, error)
+                    : new EndPoint(name, ArrayColumns.floats(r, latent), stored == null ? -1 : stored, null);
         }
 
         /** A column of a row of {@link SampleRows}, which carries no schema of its own. */

@@ -125,5 +125,16 @@ class StoredRowsTest {
         Row frame = spark.read().parquet(tmp.resolve("frames").toString()).where("id = 'p0-f1'").first();
         assertEquals("latent has the wrong length: 191 values, latent_shape [3, 8, 8] needs 192 (end point short)",
                 frame.getAs("error"));
+
+        // an id that names two rows: its frames are error rows, once each; the other pair goes on
+        String twice = tmp.resolve("twice").toString();
+        spark.read().parquet(stored).where("id = 'good'").union(spark.read().parquet(stored).where("id like 'good%'"))
+                .write().parquet(twice);
+        RunReport dup = InterpolateJob.run(spark, InterpolateJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("frames-twice").toString()).optFrom(twice).addPair("good", "good-unconditional")
+                .addPair("good-unconditional", "good-unconditional").optFrames(3)
+                .optSampler(SamplerOptions.builder().setSteps(3).build()).build(), card);
+        assertEquals(6, dup.rows());
+        assertEquals(Map.of("id names several rows of --from", 3L), dup.errors());
     }
 }
