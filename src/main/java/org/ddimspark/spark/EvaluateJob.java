@@ -11,15 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Encoders;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.ddimspark.evaluation.EvaluationReport;
-import org.ddimspark.evaluation.FeatureStatistics;
+import org.ddimspark.evaluation.FeatureMoments;
 import org.ddimspark.evaluation.ImageClassifier;
 import org.ddimspark.image.BadImageException;
 import org.ddimspark.image.ImageFit;
@@ -32,11 +28,6 @@ import org.ddimspark.image.PngCodec;
  * images' features and the classifier's reference (test set) features.
  */
 public final class EvaluateJob {
-
-    private static final StructType CLASSIFIED = new StructType()
-            .add("class_label", DataTypes.IntegerType, true)
-            .add("predicted", DataTypes.IntegerType, false)
-            .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
     private EvaluateJob() {}
 
@@ -69,37 +60,23 @@ public final class EvaluateJob {
                 .collectAsList()) {
             runs.add(r.getString(0) + " (" + r.getString(4) + ")");
         }
-        List<Row> classified = ok.select("class_label", "image.bytes")
-                .mapPartitions(new Classify(classifier, batchSize), Encoders.row(CLASSIFIED))
-                .collectAsList();
-        List<float[]> features = new ArrayList<>(classified.size());
-        long conditioned = 0;
-        long correct = 0;
-        Map<Integer, long[]> byClass = new java.util.TreeMap<>();
-        for (Row r : classified) {
-            List<Float> f = r.getList(2);
-            float[] v = new float[f.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = f.get(i);
-            }
-            features.add(v);
-            if (!r.isNullAt(0)) {
-                int label = r.getInt(0);
-                boolean hit = label == r.getInt(1);
-                conditioned++;
-                correct += hit ? 1 : 0;
-                long[] counts = byClass.computeIfAbsent(label, k -> new long[2]);
-                counts[0] += hit ? 1 : 0;
-                counts[1]++;
-            }
+        // each task classifies its images and summarises them; the driver merges one summary per task
+        Summary total = new Summary();
+        for (Summary part : ok.select("class_label", "image.bytes").javaRDD()
+                .mapPartitions(new Classify(classifier, batchSize)).collect()) {
+            total.merge(part);
         }
+        long conditioned = total.conditioned;
+        long correct = total.correct;
+        Map<Integer, long[]> byClass = total.byClass;
+        long images = total.moments.count();
         Map<String, Double> classAccuracy = new LinkedHashMap<>();
         byClass.forEach((label, counts) -> classAccuracy.put(
                 label < model.classNames().size() ? model.classNames().get(label) : "class " + label,
                 (double) counts[0] / counts[1]));
-        double fid = features.size() < 2 ? Double.NaN : FeatureStatistics.of(features).frechetDistance(model.reference());
+        double fid = images < 2 ? Double.NaN : total.moments.statistics().frechetDistance(model.reference());
         EvaluationReport result = new EvaluationReport(input, model.name() + "@sha256:" + model.sha256(),
-                new ArrayList<>(new TreeSet<>(runs)), features.size(), conditioned,
+                new ArrayList<>(new TreeSet<>(runs)), images, conditioned,
                 conditioned == 0 ? Double.NaN : (double) correct / conditioned, classAccuracy, fid,
                 model.reference().count());
         OutputFiles.write(spark, report == null ? new Path(input, EvaluationReport.FILE) : new Path(report),
@@ -107,8 +84,42 @@ public final class EvaluateJob {
         return result;
     }
 
-    /** Classifies the images of one partition in batches. */
-    private static final class Classify implements MapPartitionsFunction<Row, Row> {
+    /** What the images of one task (or of the whole job, merged) gave: feature moments and class hits. */
+    private static final class Summary implements java.io.Serializable {
+
+        private static final long serialVersionUID = 1L;
+
+        private final FeatureMoments moments = new FeatureMoments();
+        private final Map<Integer, long[]> byClass = new java.util.TreeMap<>();
+        private long conditioned;
+        private long correct;
+
+        void add(Integer label, int predicted, float[] features) {
+            moments.add(features);
+            if (label != null) {
+                boolean hit = label == predicted;
+                conditioned++;
+                correct += hit ? 1 : 0;
+                long[] counts = byClass.computeIfAbsent(label, k -> new long[2]);
+                counts[0] += hit ? 1 : 0;
+                counts[1]++;
+            }
+        }
+
+        void merge(Summary other) {
+            moments.merge(other.moments);
+            conditioned += other.conditioned;
+            correct += other.correct;
+            other.byClass.forEach((label, counts) -> {
+                long[] mine = byClass.computeIfAbsent(label, k -> new long[2]);
+                mine[0] += counts[0];
+                mine[1] += counts[1];
+            });
+        }
+    }
+
+    /** Classifies the images of one partition in batches, into one summary. */
+    private static final class Classify implements FlatMapFunction<Iterator<Row>, Summary> {
 
         private static final long serialVersionUID = 1L;
 
@@ -121,11 +132,11 @@ public final class EvaluateJob {
         }
 
         @Override
-        public Iterator<Row> call(Iterator<Row> rows) throws IOException, BadImageException {
+        public Iterator<Summary> call(Iterator<Row> rows) throws IOException, BadImageException {
             ImageClassifier model = SharedClassifiers.get(classifier);
             int[] shape = model.inputShape();
             int size = shape[0] * shape[1] * shape[2];
-            List<Row> out = new ArrayList<>();
+            Summary summary = new Summary();
             List<Integer> labels = new ArrayList<>();
             float[] batch = new float[batchSize * size];
             while (rows.hasNext()) {
@@ -137,12 +148,12 @@ public final class EvaluateJob {
                     ImageClassifier.Result result = model.classify(java.util.Arrays.copyOf(batch, labels.size() * size),
                             labels.size());
                     for (int i = 0; i < labels.size(); i++) {
-                        out.add(RowFactory.create(labels.get(i), result.predicted()[i], result.features()[i]));
+                        summary.add(labels.get(i), result.predicted()[i], result.features()[i]);
                     }
                     labels.clear();
                 }
             }
-            return out.iterator();
+            return List.of(summary).iterator();
         }
     }
 }
