@@ -67,10 +67,17 @@ public final class SampleJob {
         } else {
             Dataset<Row> stored = storedLatents(spark, options.fromLatents());
             // a Parquet count reads the files' footers only
-            partitions = TaskSizing.tasks(Math.max(1, stored.count() - kept), options.batchSize(), cores, options.partitions());
+            long storedRows = stored.count();
+            // an id that names several stored rows gets one error row, so that every output id stays unique
+            List<String> duplicated = stored.groupBy("id").count().where(col("count").gt(1)).select("id")
+                    .as(Encoders.STRING()).collectAsList();
+            if (!duplicated.isEmpty()) {
+                stored = stored.dropDuplicates("id");
+            }
+            partitions = TaskSizing.tasks(Math.max(1, storedRows - kept), options.batchSize(), cores, options.partitions());
             stored = (kept > 0 ? resumed.missing(stored, "id") : stored).repartition(partitions);
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, -1);
-            rows = stored.mapPartitions(new SamplePartition.Latents(options, card, progress),
+            rows = stored.mapPartitions(new SamplePartition.Latents(options, card, progress, duplicated),
                     Encoders.row(OutputSchema.SAMPLE));
         }
         ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());

@@ -55,11 +55,13 @@ final class SamplePartition {
         private final SampleJobOptions options;
         private final ModelCard card;
         private final RowProgress progress;
+        private final java.util.Set<String> duplicated;
 
-        Latents(SampleJobOptions options, ModelCard card, RowProgress progress) {
+        Latents(SampleJobOptions options, ModelCard card, RowProgress progress, List<String> duplicated) {
             this.options = options;
             this.card = card;
             this.progress = progress;
+            this.duplicated = new java.util.HashSet<>(duplicated);
         }
 
         @Override
@@ -80,7 +82,8 @@ final class SamplePartition {
             boolean fixed = options.classMode().kind() == ClassMode.Kind.FIXED;
             Integer stored = r.isNullAt(4) ? null : r.getInt(4);
             int classLabel = fixed ? options.classMode().fixedClass() : stored == null ? -1 : stored;
-            String error = r.getString(0) == null ? "input row has no id" : StoredRows.latentError(r, 1, 2, card);
+            String error = r.getString(0) == null ? "input row has no id"
+                    : duplicated.contains(id) ? "id names several rows of --from-latents" : StoredRows.latentError(r, 1, 2, card);
             if (error != null) {
                 return new SampleRows.Request(id, seed, -1, null, error);
             }

@@ -110,6 +110,16 @@ class StoredRowsTest {
                 "a usable latent is kept on its error row");
         assertEquals("latent has the wrong length: 191 values, latent_shape [3, 8, 8] needs 192",
                 rows.get("short").getAs("error"));
+
+        // an id that names two stored rows: one error row, every output id unique
+        String twice = tmp.resolve("twice-latents").toString();
+        spark.read().parquet(stored).union(spark.read().parquet(stored).where("id = 'good'")).write().parquet(twice);
+        RunReport dup = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("sampled-twice").toString()).optFromLatents(twice)
+                .optSampler(SamplerOptions.builder().setSteps(3).build()).build(), card);
+        assertEquals(10, dup.rows());
+        assertEquals(1L, dup.errors().get("id names several rows of --from-latents"));
+        assertEquals(10, spark.read().parquet(tmp.resolve("sampled-twice").toString()).select("id").distinct().count());
     }
 
     @Test
