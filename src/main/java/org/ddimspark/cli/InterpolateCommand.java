@@ -3,14 +3,15 @@ package org.ddimspark.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InterpolateJob;
 import org.ddimspark.spark.InterpolateJobOptions;
 import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
-import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,14 +75,9 @@ final class InterpolateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InterpolateJobOptions options = options();
         errorRate.validate();
-        ModelCard card;
-        try (StorageProbe storage = spark.probe()) {
-            storage.probeOutput("--output", options.output());
-            if (options.from() != null) {
-                storage.requireInput("--from", options.from());
-            }
-            card = ModelOption.checked(options.model(), storage, options::validate);
-        }
+        Map<String, String> inputs = new HashMap<>();
+        inputs.put("--from", options.from());
+        ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = InterpolateJob.run(session, options, card);
             return errorRate.outcome(report, report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));

@@ -1,6 +1,7 @@
 package org.ddimspark.cli;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ddimspark.image.ImageDecoder;
 import org.ddimspark.image.ImageFit;
@@ -8,7 +9,6 @@ import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.InvertJob;
 import org.ddimspark.spark.InvertJobOptions;
 import org.ddimspark.spark.RunReport;
-import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,12 +78,8 @@ final class InvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InvertJobOptions options = options();
         errorRate.validate();
-        ModelCard card;
-        try (StorageProbe storage = spark.probe()) {
-            storage.requireInput("--input", options.input());
-            storage.probeOutput("--output", options.output());
-            card = ModelOption.checked(options.model(), storage, options::validate);
-        }
+        ModelCard card = spark.checkBeforeSpark(Map.of("--input", options.input()), options.output(), options.model(),
+                options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = InvertJob.run(session, options, card);
             return errorRate.outcome(report, report.summary(options.output()));

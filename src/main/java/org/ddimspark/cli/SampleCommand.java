@@ -1,6 +1,8 @@
 package org.ddimspark.cli;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
@@ -8,7 +10,6 @@ import org.ddimspark.spark.ClassMode;
 import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
 import org.ddimspark.spark.SampleJobOptions;
-import org.ddimspark.storage.StorageProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -93,14 +94,9 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SampleJobOptions options = options();
         errorRate.validate();
-        ModelCard card;
-        try (StorageProbe storage = spark.probe()) {
-            storage.probeOutput("--output", options.output());
-            if (options.fromLatents() != null) {
-                storage.requireInput("--from-latents", options.fromLatents());
-            }
-            card = ModelOption.checked(options.model(), storage, options::validate);
-        }
+        Map<String, String> inputs = new HashMap<>();
+        inputs.put("--from-latents", options.fromLatents());
+        ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = SampleJob.run(session, options, card);
             return errorRate.outcome(report, report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));

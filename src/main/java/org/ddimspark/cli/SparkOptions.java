@@ -9,8 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.model.EngineSettings;
+import org.ddimspark.model.ModelCard;
 import org.ddimspark.spark.ProgressReporter;
 import org.ddimspark.storage.HadoopSettings;
 import org.ddimspark.storage.ObjectStoreCommit;
@@ -102,6 +104,29 @@ final class SparkOptions {
         if (progressInterval <= 0 || !Double.isFinite(progressInterval)) {
             throw new IllegalArgumentException("--progress-interval must be a positive number of seconds, got "
                     + progressInterval);
+        }
+    }
+
+    /**
+     * Checks, before Spark starts, what a job that runs a model reads and writes: each input exists, the
+     * output's file system answers, and the model (local, remote or bundled) fits its card and the job's
+     * options and runs one forward pass.
+     *
+     * @param inputs the job's inputs by option name, e.g. {@code --input}; null values are skipped
+     * @param output the {@code --output} value
+     * @param model the {@code --model} value
+     * @param validate checks the job's options against the card
+     * @return the model's card
+     */
+    ModelCard checkBeforeSpark(Map<String, String> inputs, String output, String model, Consumer<ModelCard> validate) {
+        try (StorageProbe storage = probe()) {
+            inputs.forEach((option, uri) -> {
+                if (uri != null) {
+                    storage.requireInput(option, uri);
+                }
+            });
+            storage.probeOutput("--output", output);
+            return ModelOption.checked(model, storage, validate);
         }
     }
 
