@@ -58,6 +58,9 @@ public final class InvertJob {
         String root = InputFiles.root(options.input(), spark.sparkContext().hadoopConfiguration());
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output(), options.retryErrors()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
+        if (resumed != null) {
+            resumed.startRetry(spark);
+        }
         // the listing only: without the content column Spark's binaryFile source opens no file
         Dataset<Row> listed = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")

@@ -39,8 +39,8 @@ import org.ddimspark.storage.UncommittedFiles;
  * <p>With {@code --retry-errors} the error rows count as not done: their requests are computed again, the new
  * rows appended, and then {@link #repair} leaves one row per id, an ok row before an error row and a newer
  * row before an older one, rewriting the files that hold superseded rows. A marker file
- * ({@link #REPAIRING}) is written before and deleted after a repair, so that a run killed half-way through
- * one has it finished by the next {@code --resume}.
+ * ({@link #REPAIRING}) is written before the retried rows are and deleted after the repair, so that a run
+ * killed anywhere in between has its repair finished by the next {@code --resume}.
  */
 final class ResumedOutput {
 
@@ -150,6 +150,25 @@ final class ResumedOutput {
         Dataset<Row> done = (retryErrors ? existing.where(col("status").equalTo(OutputSchema.OK)) : existing)
                 .select(col("id").as("done_id"));
         return requests.join(done, requests.col(id).equalTo(done.col("done_id")), "left_anti");
+    }
+
+    /**
+     * Marks the output as being repaired, with {@code --retry-errors}, once its settings were checked and
+     * before any retried row is written: a run killed from then on leaves duplicates that the next
+     * {@code --resume} repairs.
+     *
+     * @param spark the session
+     */
+    void startRetry(SparkSession spark) {
+        if (existing == null || !retryErrors) {
+            return;
+        }
+        Path marker = new Path(new Path(uri), REPAIRING);
+        try {
+            marker.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(marker, true).close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + marker, e);
+        }
     }
 
     /**

@@ -51,6 +51,9 @@ public final class SampleJob {
         int partitions;
         ResumedOutput resumed = options.resume() ? ResumedOutput.open(spark, options.output(), options.retryErrors()) : null;
         long kept = resumed == null ? 0 : keptRows(resumed, options, card);
+        if (resumed != null) {
+            resumed.startRetry(spark);
+        }
         times.end(resumed == null ? "plan" : "resume_check");
         Dataset<Row> rows;
         long total;

@@ -239,6 +239,11 @@ class InvertJobTest {
             }
         }
         assertFalse(Files.exists(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING)));
+        // a retry that fails before its rows are written leaves the marker behind for the next resume
+        assertThrows(IllegalArgumentException.class, () -> InvertJob.run(spark,
+                options.toBuilder().optRetryErrors(true).optFit(ImageFit.PAD).build(), card));
+        assertFalse(Files.exists(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING)),
+                "a run refused for its settings touches nothing");
 
         // a repair that was cut short (its marker left, a file's rows written twice) is finished by the next resume
         Path part;
