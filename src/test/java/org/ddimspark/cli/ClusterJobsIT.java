@@ -1,0 +1,139 @@
+package org.ddimspark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.ddimspark.testing.Models;
+import org.ddimspark.testing.StandaloneCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The application jar on a standalone cluster of separate JVMs (a master, two workers, an executor each),
+ * submitted through SparkSubmit: the same rows, latents and PNG bytes as in-process local runs, for other
+ * partitionings and batch sizes.
+ */
+class ClusterJobsIT {
+
+    @TempDir
+    static Path tmp;
+
+    private static StandaloneCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = StandaloneCluster.start(tmp.resolve("cluster"), 2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** A local run in this JVM. */
+    private static void local(String master, List<String> args) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--master", master, "--quiet", "--conf", "spark.ui.enabled=false"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(all.toArray(new String[0]), new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+    }
+
+    private static void onCluster(List<String> args) throws Exception {
+        List<String> all = new ArrayList<>(args);
+        all.add("--quiet");
+        StandaloneCluster.Result r = cluster.submit(all);
+        assertEquals(0, r.code(), r.output());
+    }
+
+    /** id -> (latent, PNG bytes) of an output, read in this JVM. */
+    private static Map<String, Object[]> rows(Path output) {
+        SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            Map<String, Object[]> rows = new TreeMap<>();
+            for (Row r : spark.read().parquet(output.toString()).collectAsList()) {
+                Row image = r.getAs("image");
+                Object[] previous = rows.put(r.getAs("id"), new Object[] {r.getList(r.fieldIndex("latent")),
+                        image == null ? null : image.getAs("bytes"), r.getAs("status")});
+                assertEquals(null, previous, "id " + r.getAs("id") + " written twice");
+            }
+            return rows;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static void assertSameRows(Map<String, Object[]> expected, Map<String, Object[]> actual, String what) {
+        assertEquals(expected.keySet(), actual.keySet(), what);
+        for (String id : expected.keySet()) {
+            assertEquals(expected.get(id)[0], actual.get(id)[0], what + ": latent of " + id);
+            assertArrayEquals((byte[]) expected.get(id)[1], (byte[]) actual.get(id)[1], what + ": PNG of " + id);
+            assertEquals(expected.get(id)[2], actual.get(id)[2], what + ": status of " + id);
+        }
+    }
+
+    @Test
+    void sampleGivesTheSameBytesOnTheClusterAsLocally() throws Exception {
+        List<String> job = List.of("sample", "--model", Models.dir("gaussian-x0-cond").toString(), "--count", "23",
+                "--all-classes", "--steps", "6", "--eta", "0.4");
+        String[][] layouts = {{"1", "32"}, {"3", "7"}, {"8", "1"}};
+        Map<String, Object[]> reference = null;
+        for (String[] layout : layouts) {
+            List<String> args = new ArrayList<>(job);
+            args.addAll(List.of("--partitions", layout[0], "--batch-size", layout[1]));
+            for (String master : List.of("local[1]", "local[2]")) {
+                Path out = tmp.resolve("sample-" + master.charAt(6) + "-p" + layout[0] + "-b" + layout[1]);
+                List<String> local = new ArrayList<>(args);
+                local.addAll(List.of("--output", out.toString()));
+                local(master, local);
+                Map<String, Object[]> rows = rows(out);
+                assertEquals(23, rows.size());
+                if (reference == null) {
+                    reference = rows;
+                } else {
+                    assertSameRows(reference, rows, out.getFileName().toString());
+                }
+            }
+            if (!layout[0].equals("1")) {
+                Path out = tmp.resolve("sample-cluster-p" + layout[0] + "-b" + layout[1]);
+                List<String> remote = new ArrayList<>(args);
+                remote.addAll(List.of("--output", out.toString()));
+                onCluster(remote);
+                assertSameRows(reference, rows(out), out.getFileName().toString());
+            }
+        }
+    }
+
+    @Test
+    void invertGivesTheSameBytesOnTheClusterAsLocally() throws Exception {
+        Path images = Path.of("src/test/resources/fashion-mnist").toAbsolutePath();
+        List<String> job = List.of("invert", "--input", images + "/*.png", "--reconstruct", "--steps", "3");
+        Path local = tmp.resolve("invert-local");
+        List<String> args = new ArrayList<>(job);
+        args.addAll(List.of("--partitions", "1", "--batch-size", "32", "--output", local.toString()));
+        local("local[2]", args);
+        Map<String, Object[]> reference = rows(local);
+        assertEquals(20, reference.size());
+        assertTrue(reference.values().stream().allMatch(r -> "ok".equals(r[2])));
+        Path remote = tmp.resolve("invert-cluster");
+        args = new ArrayList<>(job);
+        args.addAll(List.of("--partitions", "3", "--batch-size", "7", "--output", remote.toString()));
+        onCluster(args);
+        assertSameRows(reference, rows(remote), "invert on the cluster");
+    }
+}
