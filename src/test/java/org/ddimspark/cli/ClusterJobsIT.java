@@ -119,6 +119,43 @@ class ClusterJobsIT {
         }
     }
 
+    /**
+     * An executor JVM killed (SIGKILL) while its tasks run: Spark retries them on the other executor or a
+     * new one, and the output has exactly the requested rows, each once, equal to a clean run; with
+     * speculation on, the same.
+     */
+    @Test
+    void aKilledExecutorCostsARetryNotADuplicateOrAHole() throws Exception {
+        List<String> job = List.of("sample", "--model", Models.dir("gaussian-eps").toString(), "--count", "48",
+                "--steps", "400", "--eta", "0.3", "--partitions", "12", "--batch-size", "4");
+        Path clean = tmp.resolve("loss-clean");
+        List<String> args = new ArrayList<>(job);
+        args.addAll(List.of("--output", clean.toString()));
+        local("local[2]", args);
+        Map<String, Object[]> expected = rows(clean);
+        for (boolean speculation : new boolean[] {false, true}) {
+            Path out = tmp.resolve("loss-" + speculation);
+            List<String> remote = new ArrayList<>(job);
+            remote.addAll(List.of("--output", out.toString(), "--progress-interval", "1",
+                    "--conf", "spark.speculation=" + speculation, "--conf", "spark.speculation.quantile=0.5",
+                    "--conf", "spark.speculation.multiplier=1.2"));
+            StandaloneCluster.Submission running = cluster.start(remote);
+            // wait until rows are being made, then kill one executor
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+            while (!running.output().matches("(?s).*sample: [1-9]\\d*/48 rows.*") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            List<Long> executors = cluster.executorPids();
+            assertEquals(2, executors.size(), running.output());
+            ProcessHandle.of(executors.get(0)).ifPresent(ProcessHandle::destroyForcibly);
+            StandaloneCluster.Result result = running.await();
+            assertEquals(0, result.code(), result.output());
+            assertTrue(result.output().contains("Lost executor") || result.output().contains("ExecutorLostFailure"),
+                    "the executor died while the job ran: " + result.output());
+            assertSameRows(expected, rows(out), "after a lost executor, speculation " + speculation);
+        }
+    }
+
     @Test
     void invertGivesTheSameBytesOnTheClusterAsLocally() throws Exception {
         Path images = Path.of("src/test/resources/fashion-mnist").toAbsolutePath();

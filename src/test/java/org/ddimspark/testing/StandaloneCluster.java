@@ -70,6 +70,36 @@ public final class StandaloneCluster implements AutoCloseable {
         return masterUrl;
     }
 
+    /** A job submitted and still running: its driver JVM and the file its output goes to. */
+    public static final class Submission {
+
+        private final Process driver;
+        private final Path log;
+
+        private Submission(Process driver, Path log) {
+            this.driver = driver;
+            this.log = log;
+        }
+
+        /** Returns what the driver has printed so far. */
+        public String output() throws IOException {
+            return Files.readString(log);
+        }
+
+        /**
+         * Waits for the job to end.
+         *
+         * @return its exit code and output
+         */
+        public Result await() throws Exception {
+            if (!driver.waitFor(10, TimeUnit.MINUTES)) {
+                kill(driver);
+                throw new IllegalStateException("the job did not end in 10 minutes: " + output());
+            }
+            return new Result(driver.exitValue(), output());
+        }
+    }
+
     /**
      * Runs a command of the application on the cluster through SparkSubmit, in a driver JVM of its own.
      *
@@ -77,6 +107,16 @@ public final class StandaloneCluster implements AutoCloseable {
      * @return its exit code and output
      */
     public Result submit(List<String> args) throws Exception {
+        return start(args).await();
+    }
+
+    /**
+     * Starts a command of the application on the cluster through SparkSubmit, in a driver JVM of its own.
+     *
+     * @param args the command and its options, as after {@code jobs/ddim}
+     * @return the running submission
+     */
+    public Submission start(List<String> args) throws Exception {
         String jar = System.getProperty("ddim.it.jar");
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g", "-Dai.djl.offline=true",
                 "-DENGINE_CACHE_DIR=" + System.getProperty("ddim.it.engineCache"),
@@ -89,11 +129,7 @@ public final class StandaloneCluster implements AutoCloseable {
         command.addAll(args);
         Path log = Files.createTempFile(work, "submit-", ".log");
         Process driver = processBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!driver.waitFor(10, TimeUnit.MINUTES)) {
-            kill(driver);
-            throw new IllegalStateException("the job did not end in 10 minutes: " + Files.readString(log));
-        }
-        return new Result(driver.exitValue(), Files.readString(log));
+        return new Submission(driver, log);
     }
 
     private void launch(String name, String mainClass, String... args) throws IOException {
@@ -140,10 +176,19 @@ public final class StandaloneCluster implements AutoCloseable {
     public List<Long> executorPids() {
         List<Long> pids = new ArrayList<>();
         for (Process p : processes) {
-            p.descendants().filter(d -> d.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+            p.descendants().filter(d -> commandLine(d.pid()).contains("CoarseGrainedExecutorBackend"))
                     .forEach(d -> pids.add(d.pid()));
         }
         return pids;
+    }
+
+    /** A process's whole command line (ProcessHandle.Info cuts long ones short). */
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private String logs() {
