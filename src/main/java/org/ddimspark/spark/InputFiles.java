@@ -126,24 +126,56 @@ final class InputFiles {
         }
 
         /**
+         * Returns a reader of a task's files, which share one file system client (the input root's).
+         *
+         * @param conf the Hadoop configuration
+         * @param root the input's root ({@link InputFiles#root})
+         * @return the reader
+         */
+        Reader reader(Configuration conf, String root) {
+            return new Reader(this, conf, root);
+        }
+    }
+
+    /** Reads the files of one task. */
+    static final class Reader {
+
+        private final Reads reads;
+        private final Configuration conf;
+        private final String root;
+        private FileSystem fs;
+
+        private Reader(Reads reads, Configuration conf, String root) {
+            this.reads = reads;
+            this.conf = conf;
+            this.root = root;
+        }
+
+        /**
          * Reads one file, unless its listed length is above the cap: a stray 3 GB video becomes an error row
          * without being opened.
          *
-         * @param conf the Hadoop configuration
          * @param path the file
          * @param length its length as listed
          * @param maxBytes the largest file read
          * @return its content, or the reason it was not read
          */
-        Content read(Configuration conf, String path, long length, long maxBytes) {
+        Content read(String path, long length, long maxBytes) {
             if (length > maxBytes) {
                 return new Content(path, null, "too large: " + length + " bytes (--max-bytes " + maxBytes + ")");
             }
             Path file = new Path(path);
-            try (java.io.InputStream in = file.getFileSystem(conf).open(file)) {
-                files.add(1);
+            try {
+                if (fs == null) {
+                    fs = new Path(root).getFileSystem(conf);
+                }
+            } catch (IOException e) {
+                return new Content(path, null, "cannot read: " + StorageProbe.cause(e));
+            }
+            try (java.io.InputStream in = fs.open(file)) {
+                reads.files.add(1);
                 byte[] content = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 16));
-                bytes.add(content.length);
+                reads.bytes.add(content.length);
                 if (content.length > maxBytes) {
                     return new Content(path, null, "too large: more than " + maxBytes + " bytes (--max-bytes " + maxBytes
                             + "; the file grew after it was listed)");

@@ -199,11 +199,12 @@ public final class InvertJob {
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> files) {
             InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256));
-            Configuration conf = ExecutorHadoop.configuration();
+            // one file system client a task for all its files, which lie under the input's root
+            InputFiles.Reader reader = reads.reader(ExecutorHadoop.configuration(), root);
             return new BatchedRows<>(files, options.batchSize(), batch -> {
                 List<InputFiles.Content> contents = new ArrayList<>(batch.size());
                 for (Row f : batch) {
-                    contents.add(reads.read(conf, f.getString(1), f.getLong(2), options.maxBytes()));
+                    contents.add(reader.read(f.getString(1), f.getLong(2), options.maxBytes()));
                 }
                 return rows.run(contents);
             }, progress);
