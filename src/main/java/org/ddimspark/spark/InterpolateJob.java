@@ -129,7 +129,7 @@ public final class InterpolateJob {
         settings.put("sampler", options.sampler().toString());
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
-        RunReport report = RunReport.of("interpolate", card.reference(), settings, counts, Map.of(), times, spark);
+        RunReport report = RunReport.of("interpolate", card.reference(), settings, counts, Map.of(), times, progress, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
@@ -224,7 +224,7 @@ public final class InterpolateJob {
 
         @Override
         public Iterator<Row> call(Iterator<Row> requests) {
-            TorchScriptDenoiser denoiser = SharedModels.taskDenoiser(options.model(), sha256);
+            TorchScriptDenoiser denoiser = SharedModels.taskDenoiser(options.model(), sha256, progress);
             ModelCard card = denoiser.card();
             SampleRows sampler = new SampleRows(options, denoiser);
             return new BatchedRows<>(requests, options.batchSize(), batch -> {

@@ -131,7 +131,7 @@ public final class InvertJob {
         if (options.retryErrors()) {
             settings.put("rows_replaced", replaced);
         }
-        RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, times, spark);
+        RunReport report = RunReport.of("invert", card.reference(), settings, counts, metrics, times, progress, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }
@@ -198,7 +198,7 @@ public final class InvertJob {
 
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> files) {
-            InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256));
+            InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256, progress));
             // one file system client a task for all its files, which lie under the input's root
             InputFiles.Reader reader = reads.reader(ExecutorHadoop.configuration(), root);
             return new BatchedRows<>(files, options.batchSize(), batch -> {

@@ -2,10 +2,13 @@ package org.ddimspark.spark;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -26,11 +29,13 @@ final class RowProgress implements Serializable {
 
     private final LongAccumulator ok;
     private final LongAccumulator error;
+    private final CollectionAccumulator<String> models;
     private final int status;
 
-    private RowProgress(LongAccumulator ok, LongAccumulator error, int status) {
+    private RowProgress(LongAccumulator ok, LongAccumulator error, CollectionAccumulator<String> models, int status) {
         this.ok = ok;
         this.error = error;
+        this.models = models;
         this.status = status;
     }
 
@@ -45,12 +50,37 @@ final class RowProgress implements Serializable {
     static RowProgress register(SparkSession spark, StructType schema, long total) {
         SparkContext sc = spark.sparkContext();
         sc.setLocalProperty(TOTAL, Long.toString(total));
-        return new RowProgress(sc.longAccumulator(OK), sc.longAccumulator(ERROR), schema.fieldIndex("status"));
+        return new RowProgress(sc.longAccumulator(OK), sc.longAccumulator(ERROR),
+                sc.collectionAccumulator("ddim.model.loads"), schema.fieldIndex("status"));
     }
 
     /** Ends the job's progress: later Spark jobs of this thread carry no total. */
     static void finish(SparkSession spark) {
         spark.sparkContext().setLocalProperty(TOTAL, null);
+    }
+
+    /**
+     * Notes, from a task, how many times its executor JVM has loaded the job's model.
+     *
+     * @param executor the executor's id
+     * @param loads the JVM's loads of the model
+     */
+    void noteModelLoads(String executor, int loads) {
+        models.add(executor + "=" + loads);
+    }
+
+    /**
+     * Returns, on the driver after the job, each executor that ran a task and its model loads.
+     *
+     * @return executor id to loads, in order
+     */
+    Map<String, Integer> modelLoads() {
+        Map<String, Integer> loads = new TreeMap<>();
+        for (String note : models.value()) {
+            int at = note.lastIndexOf('=');
+            loads.merge(note.substring(0, at), Integer.parseInt(note.substring(at + 1)), Math::max);
+        }
+        return loads;
     }
 
     /**

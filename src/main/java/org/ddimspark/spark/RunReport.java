@@ -19,11 +19,12 @@ import org.apache.hadoop.fs.Path;
  * @param metrics what the job measured over its ok rows (for example the mean reconstruction error); may be empty
  * @param seconds the job's wall time
  * @param stages the wall time of each stage of the job, in order
+ * @param modelLoads each executor that ran a task of the job and how many times its JVM loaded the model
  * @param spark the Spark version and master
  */
 public record RunReport(String command, String model, Map<String, Object> settings, long rows, long ok,
         Map<String, Long> errors, Map<String, Object> metrics, double seconds, Map<String, Double> stages,
-        Map<String, String> spark) {
+        Map<String, Integer> modelLoads, Map<String, String> spark) {
 
     /**
      * Creates the report of a job from the counts of its output.
@@ -34,16 +35,17 @@ public record RunReport(String command, String model, Map<String, Object> settin
      * @param counts how its rows ended
      * @param metrics what it measured
      * @param times the time of its stages
+     * @param progress its counters, with the executors' model loads
      * @param session the Spark session it ran in
      * @return the report
      */
     static RunReport of(String command, String model, Map<String, Object> settings, StatusCounts counts,
-            Map<String, Object> metrics, StageTimes times, org.apache.spark.sql.SparkSession session) {
+            Map<String, Object> metrics, StageTimes times, RowProgress progress, org.apache.spark.sql.SparkSession session) {
         Map<String, String> spark = new LinkedHashMap<>();
         spark.put("version", session.version());
         spark.put("master", session.sparkContext().master());
         return new RunReport(command, model, settings, counts.rows(), counts.ok(), counts.errors(), metrics,
-                times.seconds(), times.stages(), spark);
+                times.seconds(), times.stages(), progress.modelLoads(), spark);
     }
 
     /** The report's file name inside the output directory. */
@@ -69,6 +71,7 @@ public record RunReport(String command, String model, Map<String, Object> settin
         }
         json.put("seconds", seconds);
         json.put("stage_seconds", stages);
+        json.put("model_loads_by_executor", modelLoads);
         json.put("spark", spark);
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(json) + "\n";
     }

@@ -115,7 +115,7 @@ public final class SampleJob {
         }
         writeContactSheet(spark, options, card);
         times.end("contact_sheet");
-        RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), times, spark);
+        RunReport report = RunReport.of("sample", card.reference(), settings, counts, Map.of(), times, progress, spark);
         OutputFiles.writeReport(spark, options.output(), report);
         return report;
     }

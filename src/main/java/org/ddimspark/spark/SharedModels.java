@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 import org.ddimspark.model.InvalidModelException;
@@ -64,10 +65,13 @@ public final class SharedModels {
      *
      * @param dir the model directory, or a bundled model's name
      * @param sha256 the sha256 the driver saw
+     * @param progress the job's counters, which note this JVM's model loads for the run report
      * @return the task's denoiser
      */
-    static TorchScriptDenoiser taskDenoiser(String dir, String sha256) {
+    static TorchScriptDenoiser taskDenoiser(String dir, String sha256, RowProgress progress) {
         TorchScriptDenoiser denoiser = get(dir, sha256).newDenoiser();
+        SparkEnv env = SparkEnv.get();
+        progress.noteModelLoads(env == null ? "driver" : env.executorId(), loads(dir));
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) context -> denoiser.close());

@@ -78,6 +78,16 @@ class ClusterJobsIT {
         }
     }
 
+    /** The executors a run report names, with their model loads. */
+    private static Map<String, Integer> modelLoads(Path output) throws java.io.IOException {
+        com.google.gson.JsonObject loads = com.google.gson.JsonParser.parseString(
+                java.nio.file.Files.readString(output.resolve("_ddim_run.json"))).getAsJsonObject()
+                .getAsJsonObject("model_loads_by_executor");
+        Map<String, Integer> map = new TreeMap<>();
+        loads.entrySet().forEach(e -> map.put(e.getKey(), e.getValue().getAsInt()));
+        return map;
+    }
+
     private static void assertSameRows(Map<String, Object[]> expected, Map<String, Object[]> actual, String what) {
         assertEquals(expected.keySet(), actual.keySet(), what);
         for (String id : expected.keySet()) {
@@ -115,6 +125,10 @@ class ClusterJobsIT {
                 remote.addAll(List.of("--output", out.toString()));
                 onCluster(remote);
                 assertSameRows(reference, rows(out), out.getFileName().toString());
+                // both executors ran tasks, and each JVM loaded the model once
+                Map<String, Integer> loads = modelLoads(out);
+                assertEquals(2, loads.size(), loads.toString());
+                assertTrue(loads.values().stream().allMatch(n -> n == 1), loads.toString());
             }
         }
     }
@@ -153,6 +167,8 @@ class ClusterJobsIT {
             assertTrue(result.output().contains("Lost executor") || result.output().contains("ExecutorLostFailure"),
                     "the executor died while the job ran: " + result.output());
             assertSameRows(expected, rows(out), "after a lost executor, speculation " + speculation);
+            Map<String, Integer> loads = modelLoads(out);
+            assertTrue(loads.size() >= 2 && loads.values().stream().allMatch(n -> n == 1), loads.toString());
         }
     }
 

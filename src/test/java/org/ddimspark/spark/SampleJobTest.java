@@ -70,6 +70,7 @@ class SampleJobTest {
         RunReport report = SampleJob.run(spark, base, card);
         assertEquals(count, report.rows());
         assertEquals(count, report.ok());
+        assertEquals(Map.of("driver", 1), report.modelLoads(), "local mode: the driver's JVM, one load");
         assertTrue(Files.exists(tmp.resolve("p5b4").resolve(RunReport.FILE)));
         SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p1b16").toString()).optPartitions(1)
                 .optBatchSize(16).build(), card);
