@@ -167,8 +167,9 @@ class ClusterJobsIT {
             assertTrue(result.output().contains("Lost executor") || result.output().contains("ExecutorLostFailure"),
                     "the executor died while the job ran: " + result.output());
             assertSameRows(expected, rows(out), "after a lost executor, speculation " + speculation);
+            // the killed executor's tasks count for nothing; every executor whose tasks count loaded the model once
             Map<String, Integer> loads = modelLoads(out);
-            assertTrue(loads.size() >= 2 && loads.values().stream().allMatch(n -> n == 1), loads.toString());
+            assertTrue(!loads.isEmpty() && loads.values().stream().allMatch(n -> n == 1), loads.toString());
         }
     }
 
