@@ -19,7 +19,7 @@ import org.apache.hadoop.fs.Path;
  * @param metrics what the job measured over its ok rows (for example the mean reconstruction error); may be empty
  * @param seconds the job's wall time
  * @param stages the wall time of each stage of the job, in order
- * @param modelLoads each executor that ran a task of the job and how many times its JVM loaded the model
+ * @param modelLoads each executor whose tasks made the rows and how many times its JVM loaded the model
  * @param spark the Spark version and master
  */
 public record RunReport(String command, String model, Map<String, Object> settings, long rows, long ok,

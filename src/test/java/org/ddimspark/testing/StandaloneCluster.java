@@ -125,7 +125,10 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--conf", "spark.executor.extraClassPath=" + classpath,
                 "--conf", "spark.executor.memory=768m", "--conf", "spark.executor.cores=1",
                 "--conf", "spark.executorEnv.ENGINE_CACHE_DIR=" + System.getProperty("ddim.it.engineCache"),
-                "--conf", "spark.ui.enabled=false", jar));
+                "--conf", "spark.ui.enabled=false",
+                // every worker's executor registers before the first task, so that each one gets work
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s", jar));
         command.addAll(args);
         Path log = Files.createTempFile(work, "submit-", ".log");
         Process driver = processBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
