@@ -59,7 +59,7 @@ final class InterpolateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Frames per model forward (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0", description = "Spark partitions (default: Spark's default parallelism).")
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0", description = "Tasks the requests are split into (default: sized to the work, about 8 batches a task; see README).")
     int partitions;
 
     @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")

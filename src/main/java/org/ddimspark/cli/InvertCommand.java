@@ -54,7 +54,7 @@ final class InvertCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
-            description = "Spark partitions (default: as Spark splits the input files, at least Spark's default parallelism).")
+            description = "Tasks the files are split into (default: sized to the work, about 8 batches a task; see README).")
     int partitions;
 
     @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")

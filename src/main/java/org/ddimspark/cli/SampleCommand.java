@@ -67,7 +67,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Images per model forward (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0", description = "Spark partitions (default: Spark's default parallelism).")
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0", description = "Tasks the requests are split into (default: sized to the work, about 8 batches a task; see README).")
     int partitions;
 
     @Option(names = "--save-sample", description = "Also store the final x0 (model space) in the 'sample' column.")
