@@ -39,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
                 + (card.classNames().isEmpty() ? "" : " " + card.classNames()) + ", guidance " + card.guidance()
                 : "none (unconditional)"));
         long started = System.nanoTime();
-        try (TorchScriptModel loaded = TorchScriptModel.load(dir)) {
+        try (TorchScriptModel loaded = TorchScriptModel.load(dir, card)) {
             String check = loaded.check();
             out.printf("check       ok: %s (load and forward %.0f ms)%n", check, (System.nanoTime() - started) / 1e6);
         }

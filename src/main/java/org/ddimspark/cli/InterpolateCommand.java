@@ -3,7 +3,6 @@ package org.ddimspark.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,8 +74,7 @@ final class InterpolateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InterpolateJobOptions options = options();
         errorRate.validate();
-        Map<String, String> inputs = new HashMap<>();
-        inputs.put("--from", options.from());
+        Map<String, String> inputs = options.from() == null ? Map.of() : Map.of("--from", options.from());
         ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = InterpolateJob.run(session, options, card);

@@ -78,7 +78,7 @@ public final class Main implements Runnable {
             CommandLine.Model.CommandSpec spec = command.commandSpec();
             SparkOptions spark = (SparkOptions) spec.mixins().get("spark").userObject();
             Object output = spec.findOption("--output") == null ? null : spec.findOption("--output").getValue();
-            spark.printConfig(spec.commandLine().getOut(), output == null ? List.of() : List.of(output.toString()));
+            spark.printResolved(spec.commandLine().getOut(), output == null ? List.of() : List.of(output.toString()));
             return 0;
         }
         return new CommandLine.RunLast().execute(parsed);

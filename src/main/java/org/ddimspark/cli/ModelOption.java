@@ -31,7 +31,7 @@ final class ModelOption {
         Path dir = RemoteModels.localDirectory(model, null, storage::configuration);
         ModelCard card = ModelCard.load(dir);
         validate.accept(card);
-        SharedModels.get(model, card.sha256(), storage::configuration).check();
+        SharedModels.get(model, dir, card).check();
         return card;
     }
 }

@@ -1,6 +1,5 @@
 package org.ddimspark.cli;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -94,8 +93,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SampleJobOptions options = options();
         errorRate.validate();
-        Map<String, String> inputs = new HashMap<>();
-        inputs.put("--from-latents", options.fromLatents());
+        Map<String, String> inputs = options.fromLatents() == null ? Map.of() : Map.of("--from-latents", options.fromLatents());
         ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = SampleJob.run(session, options, card);

@@ -112,7 +112,7 @@ final class SparkOptions {
      * output's file system answers, and the model (local, remote or bundled) fits its card and the job's
      * options and runs one forward pass.
      *
-     * @param inputs the job's inputs by option name, e.g. {@code --input}; null values are skipped
+     * @param inputs the job's inputs by option name, e.g. {@code --input}
      * @param output the {@code --output} value
      * @param model the {@code --model} value
      * @param validate checks the job's options against the card
@@ -120,11 +120,7 @@ final class SparkOptions {
      */
     ModelCard checkBeforeSpark(Map<String, String> inputs, String output, String model, Consumer<ModelCard> validate) {
         try (StorageProbe storage = probe()) {
-            inputs.forEach((option, uri) -> {
-                if (uri != null) {
-                    storage.requireInput(option, uri);
-                }
-            });
+            inputs.forEach(storage::requireInput);
             storage.probeOutput("--output", output);
             return ModelOption.checked(model, storage, validate);
         }
@@ -137,7 +133,7 @@ final class SparkOptions {
      * @param out where to print
      * @param outputs the job's output URIs
      */
-    void printConfig(PrintWriter out, Collection<String> outputs) {
+    void printResolved(PrintWriter out, Collection<String> outputs) {
         ConfigRenderOptions concise = ConfigRenderOptions.concise();
         out.println("# ddim " + command.name() + ": resolved settings (secrets redacted)");
         out.println(command.name() + " {");

@@ -1,7 +1,6 @@
 package org.ddimspark.model;
 
 import com.google.gson.JsonParser;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,6 +16,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -164,15 +164,14 @@ public final class BundledModels {
             if (!Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS)) {
                 return false;
             }
-            try (InputStream jar = new BufferedInputStream(open(name, file));
-                    InputStream disk = new BufferedInputStream(Files.newInputStream(copy))) {
-                int a;
+            try (InputStream jar = open(name, file); InputStream disk = Files.newInputStream(copy)) {
+                byte[] a;
                 do {
-                    a = jar.read();
-                    if (a != disk.read()) {
+                    a = jar.readNBytes(1 << 16);
+                    if (!Arrays.equals(a, disk.readNBytes(1 << 16))) {
                         return false;
                     }
-                } while (a >= 0);
+                } while (a.length > 0);
             }
         }
         return true;

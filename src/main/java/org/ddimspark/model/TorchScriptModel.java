@@ -34,7 +34,19 @@ public final class TorchScriptModel implements AutoCloseable {
      * @throws InvalidModelException when the card is invalid or the TorchScript cannot be loaded
      */
     public static TorchScriptModel load(Path dir) {
-        ModelCard card = ModelCard.load(dir);
+        return load(dir, ModelCard.load(dir));
+    }
+
+    /**
+     * Loads a model directory whose card was just read from it ({@link ModelCard#load}, which hashed
+     * {@code model.pt}), without reading and hashing it again.
+     *
+     * @param dir the directory, on a local file system
+     * @param card its card
+     * @return the loaded model
+     * @throws InvalidModelException when the TorchScript cannot be loaded
+     */
+    public static TorchScriptModel load(Path dir, ModelCard card) {
         return new TorchScriptModel(card, loadTorchScript(dir));
     }
 

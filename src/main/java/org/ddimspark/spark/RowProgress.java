@@ -14,7 +14,8 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * The rows a job's tasks have made so far, counted batch by batch into two named accumulators (ok and
  * error) that executors report with their heartbeats while a task runs, and the number of rows the job
- * will make, posted with its Spark jobs. {@link ProgressReporter} reads both on the driver.
+ * will make, posted with its Spark jobs. {@link ProgressReporter} reads both on the driver. It also
+ * carries, for the run report, each executor's model loads, since every task that makes rows holds it.
  */
 final class RowProgress implements Serializable {
 

@@ -1,14 +1,15 @@
 package org.ddimspark.spark;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 import org.ddimspark.model.InvalidModelException;
+import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.model.TorchScriptModel;
 import org.ddimspark.storage.RemoteModels;
@@ -36,22 +37,28 @@ public final class SharedModels {
      * @return the shared model; do not close it
      */
     public static TorchScriptModel get(String dir, String sha256) {
-        return get(dir, sha256, ExecutorHadoop::configuration);
+        // a remote model is first copied into this host's model cache and verified (RemoteModels)
+        return shared(dir, sha256, () -> TorchScriptModel.load(
+                RemoteModels.localDirectory(dir, sha256, ExecutorHadoop::configuration)));
     }
 
     /**
-     * Returns the model of a directory, loading it on first use; a remote one is first copied into this
-     * host's model cache and verified ({@link RemoteModels}).
+     * Shares a model whose local directory and card the driver has just read, loading it on first use
+     * without resolving, copying or hashing it again.
      *
-     * @param dir the model directory or URI, or a bundled model's name
-     * @param sha256 the sha256 the driver saw, which this JVM's copy must have
-     * @param conf the Hadoop configuration that reaches a remote model
+     * @param model the {@code --model} value, the key executors in this JVM look it up by
+     * @param dir its local directory
+     * @param card the card read from it
      * @return the shared model; do not close it
      */
-    public static TorchScriptModel get(String dir, String sha256, Supplier<Configuration> conf) {
+    public static TorchScriptModel get(String model, Path dir, ModelCard card) {
+        return shared(model, card.sha256(), () -> TorchScriptModel.load(dir, card));
+    }
+
+    private static TorchScriptModel shared(String dir, String sha256, Supplier<TorchScriptModel> loader) {
         TorchScriptModel model = MODELS.computeIfAbsent(dir, d -> {
             LOADS.computeIfAbsent(d, k -> new AtomicInteger()).incrementAndGet();
-            return TorchScriptModel.load(RemoteModels.localDirectory(d, sha256, conf));
+            return loader.get();
         });
         if (!model.card().sha256().equals(sha256)) {
             throw new InvalidModelException("model " + dir + " on this executor hashes to " + model.card().sha256()

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.ddimspark.evaluation.ImageClassifier;
-import org.ddimspark.image.PngCodec;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.BatchResult;
 import org.ddimspark.sampling.DdimSampler;

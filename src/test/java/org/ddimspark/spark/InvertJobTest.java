@@ -239,7 +239,7 @@ class InvertJobTest {
             }
         }
         assertFalse(Files.exists(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING)));
-        // a retry that fails before its rows are written leaves the marker behind for the next resume
+        // a retry refused for its settings, before any row is written, leaves no marker
         assertThrows(IllegalArgumentException.class, () -> InvertJob.run(spark,
                 options.toBuilder().optRetryErrors(true).optFit(ImageFit.PAD).build(), card));
         assertFalse(Files.exists(tmp.resolve("retry-out").resolve(ResumedOutput.REPAIRING)),
