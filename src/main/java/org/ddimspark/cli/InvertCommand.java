@@ -57,16 +57,8 @@ final class InvertCommand implements Callable<Integer> {
             description = "Tasks the files are split into (default: sized to the work, about 8 batches a task; see README).")
     int partitions;
 
-    @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")
-    boolean overwrite;
-
-    @Option(names = "--resume", description = "Complete an existing output made with the same settings: keep its"
-            + " rows, invert and append only the files whose id it lacks (default: fail if it exists).")
-    boolean resume;
-
-    @Option(names = "--retry-errors", description = "With --resume (implied): compute the output's error rows again"
-            + " and replace them, its ok rows untouched.")
-    boolean retryErrors;
+    @Mixin
+    WriteOptions write;
 
     @Mixin
     ErrorRateOption errorRate;
@@ -99,9 +91,10 @@ final class InvertCommand implements Callable<Integer> {
                 .optReconstruct(reconstruct)
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)
-                .optOverwrite(overwrite)
-                .optResume(resume)
-                .optRetryErrors(retryErrors)
+                .optOverwrite(write.overwrite)
+                .optResume(write.resume)
+                .optRetryErrors(write.retryErrors)
+                .optWaveSize(write.waveSize)
                 .build();
     }
 }

@@ -72,16 +72,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--save-sample", description = "Also store the final x0 (model space) in the 'sample' column.")
     boolean saveSample;
 
-    @Option(names = "--overwrite", description = "Replace the output if it exists (default: fail).")
-    boolean overwrite;
-
-    @Option(names = "--resume", description = "Complete an existing output made with the same settings: keep its"
-            + " rows, compute and append only the missing ones (default: fail if it exists).")
-    boolean resume;
-
-    @Option(names = "--retry-errors", description = "With --resume (implied): compute the output's error rows again"
-            + " and replace them, its ok rows untouched.")
-    boolean retryErrors;
+    @Mixin
+    WriteOptions write;
 
     @Mixin
     ErrorRateOption errorRate;
@@ -126,9 +118,10 @@ final class SampleCommand implements Callable<Integer> {
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)
                 .optSaveSample(saveSample)
-                .optOverwrite(overwrite)
-                .optResume(resume)
-                .optRetryErrors(retryErrors)
+                .optOverwrite(write.overwrite)
+                .optResume(write.resume)
+                .optRetryErrors(write.retryErrors)
+                .optWaveSize(write.waveSize)
                 .optSampler(sampler)
                 .build();
     }

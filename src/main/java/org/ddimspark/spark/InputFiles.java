@@ -161,6 +161,10 @@ final class InputFiles {
          * @return its content, or the reason it was not read
          */
         Content read(String path, long length, long maxBytes) {
+            if (length == 0) {
+                // listed empty: nothing to open, the decoder names the reason
+                return new Content(path, new byte[0], null);
+            }
             if (length > maxBytes) {
                 return new Content(path, null, "too large: " + length + " bytes (--max-bytes " + maxBytes + ")");
             }

@@ -69,33 +69,40 @@ public final class InvertJob {
         // Spark packs small files into few partitions (32 images of 4 MB "open cost" fill one): the tasks are
         // sized to the number of files instead (TaskSizing)
         long inputFiles = listed.inputFiles().length;
-        int partitions = TaskSizing.tasks(Math.max(1, inputFiles - kept), options.batchSize(),
-                spark.sparkContext().defaultParallelism(), options.partitions());
         StructType keyed = new StructType().add("id", DataTypes.StringType, false)
                 .add("path", DataTypes.StringType, false).add("length", DataTypes.LongType, false);
         Dataset<Row> files = listed.map((MapFunction<Row, Row>) f -> RowFactory.create(
                 InputFiles.of(root, f.getString(0)), f.getString(0), f.getLong(1)), Encoders.row(keyed));
-        // with --resume, joined on ids from the listing: the files already inverted are never read again
-        files = (kept > 0 ? resumed.missing(files, "id") : files).repartition(partitions);
-        times.end(resumed == null ? "plan" : "resume_check");
-        RowProgress progress = RowProgress.register(spark, OutputSchema.INVERSION, Math.max(0, inputFiles - kept));
-        LongAccumulator filesRead = spark.sparkContext().longAccumulator("ddim.files.read");
-        LongAccumulator bytesRead = spark.sparkContext().longAccumulator("ddim.bytes.read");
-        Dataset<Row> rows = files.mapPartitions(new Partition(options, root, card.sha256(), progress,
-                new InputFiles.Reads(filesRead, bytesRead)), Encoders.row(OutputSchema.INVERSION));
+        // the zero-byte files, which Spark's listing drops, are requests too: each gets its error row
         List<Row> empty = new ArrayList<>();
         try {
             for (String path : InputFiles.empty(options.input(), spark.sparkContext().hadoopConfiguration())) {
-                empty.add(InvertRows.failed(options, card, root, path, BadImageException.EMPTY));
+                empty.add(RowFactory.create(InputFiles.of(root, path), path, 0L));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + options.input(), e);
         }
         if (!empty.isEmpty()) {
-            Dataset<Row> emptyRows = spark.createDataFrame(empty, OutputSchema.INVERSION);
-            rows = rows.union(kept > 0 ? resumed.missing(emptyRows, "id") : emptyRows);
+            files = files.union(spark.createDataFrame(empty, keyed));
+            inputFiles += empty.size();
         }
-        ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());
+        // with --resume, joined on ids from the listing: the files already inverted are never read again
+        Waves waves = Waves.byId(kept > 0 ? resumed.missing(files, "id") : files, Math.max(1, inputFiles - kept),
+                options.waveSize());
+        int partitions = TaskSizing.tasks(waves.size(), options.batchSize(),
+                spark.sparkContext().defaultParallelism(), options.partitions());
+        times.end(resumed == null ? "plan" : "resume_check");
+        RowProgress progress = RowProgress.register(spark, OutputSchema.INVERSION, Math.max(0, inputFiles - kept));
+        LongAccumulator filesRead = spark.sparkContext().longAccumulator("ddim.files.read");
+        LongAccumulator bytesRead = spark.sparkContext().longAccumulator("ddim.bytes.read");
+        Partition partition = new Partition(options, root, card.sha256(), progress, new InputFiles.Reads(filesRead, bytesRead));
+        try {
+            ParquetOutput.write(spark, waves.count(), wave -> waves.get(wave).repartition(partitions)
+                    .mapPartitions(partition, Encoders.row(OutputSchema.INVERSION)), options.output(), options.overwrite(),
+                    options.resume());
+        } finally {
+            waves.close();
+        }
         times.end("invert_and_write");
         long replaced = resumed == null ? 0 : resumed.repair(spark);
         if (options.retryErrors()) {
@@ -125,6 +132,8 @@ public final class InvertJob {
         settings.put("reconstruct", options.reconstruct());
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
+        settings.put("wave_size", options.waveSize());
+        settings.put("waves", waves.count());
         if (options.resume()) {
             settings.put("rows_kept", kept);
         }

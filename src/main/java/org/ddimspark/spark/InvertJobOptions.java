@@ -27,6 +27,7 @@ public final class InvertJobOptions implements Serializable {
     private final boolean reconstruct;
     private final int batchSize;
     private final int partitions;
+    private final int waveSize;
     private final boolean overwrite;
     private final boolean resume;
     private final boolean retryErrors;
@@ -42,6 +43,7 @@ public final class InvertJobOptions implements Serializable {
         this.reconstruct = b.reconstruct;
         this.batchSize = b.batchSize;
         this.partitions = b.partitions;
+        this.waveSize = b.waveSize;
         this.overwrite = b.overwrite;
         this.resume = b.resume || b.retryErrors;
         this.retryErrors = b.retryErrors;
@@ -65,6 +67,7 @@ public final class InvertJobOptions implements Serializable {
         b.reconstruct = reconstruct;
         b.batchSize = batchSize;
         b.partitions = partitions;
+        b.waveSize = waveSize;
         b.overwrite = overwrite;
         b.resume = resume;
         b.retryErrors = retryErrors;
@@ -121,6 +124,11 @@ public final class InvertJobOptions implements Serializable {
         return partitions;
     }
 
+    /** Returns the requests of a wave: each wave's rows are committed before the next wave starts. */
+    public int waveSize() {
+        return waveSize;
+    }
+
     /** Whether an existing output is replaced. */
     public boolean overwrite() {
         return overwrite;
@@ -164,6 +172,7 @@ public final class InvertJobOptions implements Serializable {
         private boolean reconstruct;
         private int batchSize = 16;
         private int partitions;
+        private int waveSize = SampleJobOptions.DEFAULT_WAVE_SIZE;
         private boolean overwrite;
         private boolean resume;
         private boolean retryErrors;
@@ -230,6 +239,18 @@ public final class InvertJobOptions implements Serializable {
             return this;
         }
 
+        /**
+         * Sets how many requests a wave holds: the rows of each wave are committed before the next starts,
+         * so that a driver killed mid-job loses one wave's work at most.
+         *
+         * @param waveSize at least 1
+         * @return this builder
+         */
+        public Builder optWaveSize(int waveSize) {
+            this.waveSize = waveSize;
+            return this;
+        }
+
         /** Sets whether an existing output is replaced. */
         public Builder optOverwrite(boolean overwrite) {
             this.overwrite = overwrite;
@@ -287,6 +308,9 @@ public final class InvertJobOptions implements Serializable {
             }
             if (partitions < 0) {
                 throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            }
+            if (waveSize < 1) {
+                throw new IllegalArgumentException("--wave-size must be at least 1, got " + waveSize);
             }
             if (resume && overwrite) {
                 throw new IllegalArgumentException("--resume and --overwrite exclude each other");

@@ -115,21 +115,6 @@ final class InvertRows {
         return row(options, card, settings, root, path, latent, png, mse, error);
     }
 
-    /**
-     * Returns the error row of a file that never reached a model, such as a zero-byte file.
-     *
-     * @param options the job's options
-     * @param card the model's card
-     * @param root the input's root ({@link InputFiles#root})
-     * @param path the file's path
-     * @param error the one-line reason
-     * @return the row
-     */
-    static Row failed(InvertJobOptions options, ModelCard card, String root, String path, String error) {
-        return row(options, card, options.sampler().resolve(card, false).toString(), root, path, null, null,
-                Double.NaN, error);
-    }
-
     private static Row row(InvertJobOptions options, ModelCard card, String settings, String root, String path,
             float[] latent, byte[] png, double mse, String error) {
         String id = InputFiles.of(root, path);

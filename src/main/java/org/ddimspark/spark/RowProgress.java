@@ -84,6 +84,11 @@ final class RowProgress implements Serializable {
         return loads;
     }
 
+    /** Returns, on the driver after the job, the rows its successful tasks made. */
+    long made() {
+        return ok.value() + error.value();
+    }
+
     /**
      * Counts a batch of rows a task made.
      *

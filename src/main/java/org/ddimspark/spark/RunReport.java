@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.Path;
  * @param model the model's name and sha256
  * @param settings every option of the job
  * @param rows the number of rows written
+ * @param made the rows this run computed (fewer than {@code rows} when {@code --resume} kept some)
  * @param ok the rows with status ok
  * @param errors the error rows by reason ({@link StatusCounts#reason})
  * @param metrics what the job measured over its ok rows (for example the mean reconstruction error); may be empty
@@ -22,7 +23,7 @@ import org.apache.hadoop.fs.Path;
  * @param modelLoads each executor whose tasks made the rows and how many times its JVM loaded the model
  * @param spark the Spark version and master
  */
-public record RunReport(String command, String model, Map<String, Object> settings, long rows, long ok,
+public record RunReport(String command, String model, Map<String, Object> settings, long rows, long made, long ok,
         Map<String, Long> errors, Map<String, Object> metrics, double seconds, Map<String, Double> stages,
         Map<String, Integer> modelLoads, Map<String, String> spark) {
 
@@ -44,7 +45,7 @@ public record RunReport(String command, String model, Map<String, Object> settin
         Map<String, String> spark = new LinkedHashMap<>();
         spark.put("version", session.version());
         spark.put("master", session.sparkContext().master());
-        return new RunReport(command, model, settings, counts.rows(), counts.ok(), counts.errors(), metrics,
+        return new RunReport(command, model, settings, counts.rows(), progress.made(), counts.ok(), counts.errors(), metrics,
                 times.seconds(), times.stages(), progress.modelLoads(), spark);
     }
 
@@ -63,6 +64,7 @@ public record RunReport(String command, String model, Map<String, Object> settin
         json.put("model", model);
         json.put("settings", settings);
         json.put("rows", rows);
+        json.put("rows_made", made);
         json.put("ok", ok);
         json.put("error", errorCount());
         json.put("errors_by_reason", errors);

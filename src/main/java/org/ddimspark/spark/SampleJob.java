@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -55,18 +56,34 @@ public final class SampleJob {
             resumed.startRetry(spark);
         }
         times.end(resumed == null ? "plan" : "resume_check");
-        Dataset<Row> rows;
-        long total;
         RowProgress progress;
-        if (options.fromLatents() == null) {
-            partitions = TaskSizing.tasks(Math.max(1, options.count() - kept), options.batchSize(), cores, options.partitions());
-            Dataset<Long> indices = spark.range(0, options.count(), 1, partitions);
-            if (kept > 0) {
-                indices = missingIndices(resumed, indices, options, card.numClasses()).repartition(partitions);
-            }
-            progress = RowProgress.register(spark, OutputSchema.SAMPLE, Math.max(0, options.count() - kept));
-            rows = indices.mapPartitions(new SamplePartition.Seeds(options, card.sha256(), progress),
-                    Encoders.row(OutputSchema.SAMPLE));
+        Waves waves;
+        IntFunction<Dataset<Row>> rows;
+        if (options.fromLatents() == null && kept == 0) {
+            // a seed range cuts into ranges: no request table to build, keep or shuffle
+            long count = options.count();
+            int n = Waves.count(count, options.waveSize());
+            long per = (count + n - 1) / n;
+            waves = null;
+            partitions = TaskSizing.tasks(Math.min(per, count), options.batchSize(), cores, options.partitions());
+            progress = RowProgress.register(spark, OutputSchema.SAMPLE, count);
+            SamplePartition.Seeds seeds = new SamplePartition.Seeds(options, card.sha256(), progress);
+            rows = wave -> {
+                long start = wave * per;
+                long end = Math.min(count, start + per);
+                int tasks = TaskSizing.tasks(end - start, options.batchSize(), cores, options.partitions());
+                return spark.range(start, end, 1, tasks).mapPartitions(seeds, Encoders.row(OutputSchema.SAMPLE));
+            };
+        } else if (options.fromLatents() == null) {
+            long missing = Math.max(1, options.count() - kept);
+            waves = Waves.byId(missingIndices(resumed, spark.range(0, options.count()), options, card.numClasses()),
+                    missing, options.waveSize());
+            partitions = TaskSizing.tasks(waves.size(), options.batchSize(), cores, options.partitions());
+            progress = RowProgress.register(spark, OutputSchema.SAMPLE, options.count() - kept);
+            SamplePartition.Seeds seeds = new SamplePartition.Seeds(options, card.sha256(), progress);
+            int tasks = partitions;
+            rows = wave -> waves.get(wave).select("index").as(Encoders.LONG()).repartition(tasks)
+                    .mapPartitions(seeds, Encoders.row(OutputSchema.SAMPLE));
         } else {
             Dataset<Row> stored = storedLatents(spark, options.fromLatents());
             // a Parquet count reads the files' footers only
@@ -77,13 +94,22 @@ public final class SampleJob {
             if (!duplicated.isEmpty()) {
                 stored = stored.dropDuplicates("id");
             }
-            partitions = TaskSizing.tasks(Math.max(1, storedRows - kept), options.batchSize(), cores, options.partitions());
-            stored = (kept > 0 ? resumed.missing(stored, "id") : stored).repartition(partitions);
+            waves = Waves.byId(kept > 0 ? resumed.missing(stored, "id") : stored, Math.max(1, storedRows - kept),
+                    options.waveSize());
+            partitions = TaskSizing.tasks(waves.size(), options.batchSize(), cores, options.partitions());
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, -1);
-            rows = stored.mapPartitions(new SamplePartition.Latents(options, card, progress, duplicated),
-                    Encoders.row(OutputSchema.SAMPLE));
+            SamplePartition.Latents latents = new SamplePartition.Latents(options, card, progress, duplicated);
+            int tasks = partitions;
+            rows = wave -> waves.get(wave).repartition(tasks).mapPartitions(latents, Encoders.row(OutputSchema.SAMPLE));
         }
-        ParquetOutput.write(spark, rows, options.output(), options.overwrite(), options.resume());
+        int waveCount = waves == null ? Waves.count(options.count(), options.waveSize()) : waves.count();
+        try {
+            ParquetOutput.write(spark, waveCount, rows, options.output(), options.overwrite(), options.resume());
+        } finally {
+            if (waves != null) {
+                waves.close();
+            }
+        }
         times.end("sample_and_write");
         long replaced = resumed == null ? 0 : resumed.repair(spark);
         if (options.retryErrors()) {
@@ -106,6 +132,8 @@ public final class SampleJob {
         settings.put("sampler", samplers(spark, options, card));
         settings.put("batch_size", options.batchSize());
         settings.put("partitions", partitions);
+        settings.put("wave_size", options.waveSize());
+        settings.put("waves", waveCount);
         settings.put("save_sample", options.saveSample());
         if (options.resume()) {
             settings.put("rows_kept", kept);
@@ -153,13 +181,13 @@ public final class SampleJob {
                 options.saveSample() ? "without --save-sample" : "with --save-sample");
     }
 
-    /** The indices of a seed range whose request ids are not in a resumed output yet. */
-    private static Dataset<Long> missingIndices(ResumedOutput resumed, Dataset<Long> indices, SampleJobOptions options,
+    /** The (index, id) of the requests of a seed range whose ids are not in a resumed output yet. */
+    private static Dataset<Row> missingIndices(ResumedOutput resumed, Dataset<Long> indices, SampleJobOptions options,
             int numClasses) {
         StructType keyed = new StructType().add("index", DataTypes.LongType, false).add("id", DataTypes.StringType, false);
         Dataset<Row> requests = indices.map((MapFunction<Long, Row>) index -> RowFactory.create(index,
                 SampleRows.seedRequest(options, numClasses, index).id()), Encoders.row(keyed));
-        return resumed.missing(requests, "id").select("index").as(Encoders.LONG());
+        return resumed.missing(requests, "id");
     }
 
     /** The stored latents of an earlier job as (id, latent, latent_shape, seed, class_label), nulls where absent. */

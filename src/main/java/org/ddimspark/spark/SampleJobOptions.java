@@ -14,6 +14,12 @@ public final class SampleJobOptions implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The default of {@code --wave-size}, for every job that writes one row per request: small enough that a
+     * killed driver loses minutes of work, large enough that a wave's scheduling costs little beside it.
+     */
+    public static final int DEFAULT_WAVE_SIZE = 10_000;
+
     private final String model;
     private final String output;
     private final long count;
@@ -21,6 +27,7 @@ public final class SampleJobOptions implements Serializable {
     private final ClassMode classMode;
     private final int batchSize;
     private final int partitions;
+    private final int waveSize;
     private final boolean saveSample;
     private final boolean overwrite;
     private final boolean resume;
@@ -36,6 +43,7 @@ public final class SampleJobOptions implements Serializable {
         this.classMode = b.classMode;
         this.batchSize = b.batchSize;
         this.partitions = b.partitions;
+        this.waveSize = b.waveSize;
         this.saveSample = b.saveSample;
         this.overwrite = b.overwrite;
         this.resume = b.resume || b.retryErrors;
@@ -59,6 +67,7 @@ public final class SampleJobOptions implements Serializable {
         b.classMode = classMode;
         b.batchSize = batchSize;
         b.partitions = partitions;
+        b.waveSize = waveSize;
         b.saveSample = saveSample;
         b.overwrite = overwrite;
         b.resume = resume;
@@ -101,6 +110,11 @@ public final class SampleJobOptions implements Serializable {
     /** Returns the number of partitions, or 0 for Spark's default parallelism. */
     public int partitions() {
         return partitions;
+    }
+
+    /** Returns the requests of a wave: each wave's rows are committed before the next wave starts. */
+    public int waveSize() {
+        return waveSize;
     }
 
     /** Returns whether the final x0 goes into the {@code sample} column. */
@@ -164,6 +178,7 @@ public final class SampleJobOptions implements Serializable {
         private ClassMode classMode = ClassMode.NONE;
         private int batchSize = 16;
         private int partitions;
+        private int waveSize = DEFAULT_WAVE_SIZE;
         private boolean saveSample;
         private boolean overwrite;
         private boolean resume;
@@ -263,6 +278,18 @@ public final class SampleJobOptions implements Serializable {
         }
 
         /**
+         * Sets how many requests a wave holds: the rows of each wave are committed before the next starts,
+         * so that a driver killed mid-job loses one wave's work at most.
+         *
+         * @param waveSize at least 1
+         * @return this builder
+         */
+        public Builder optWaveSize(int waveSize) {
+            this.waveSize = waveSize;
+            return this;
+        }
+
+        /**
          * Keeps the final x0 in the {@code sample} column.
          *
          * @param saveSample whether to keep it
@@ -347,6 +374,9 @@ public final class SampleJobOptions implements Serializable {
             }
             if (partitions < 0) {
                 throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            }
+            if (waveSize < 1) {
+                throw new IllegalArgumentException("--wave-size must be at least 1, got " + waveSize);
             }
             if (resume && overwrite) {
                 throw new IllegalArgumentException("--resume and --overwrite exclude each other");

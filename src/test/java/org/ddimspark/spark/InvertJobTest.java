@@ -139,10 +139,12 @@ class InvertJobTest {
         assertTrue(tile >= 56, "tile " + tile);
         assertEquals(2 * (tile + 14 + 2) + 2, sheet.getHeight(), "two rows of 12 tiles (label 14, gap 2)");
 
-        // the same files in one partition, one image per forward: the same latents and PNG bytes
-        InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+        // the same files in one partition, one image per forward, in waves of 4: the same latents and PNG bytes
+        RunReport waves = InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
                 .setInput(input.toString()).setOutput(tmp.resolve("p1b1").toString()).optSampler(sampler)
-                .optReconstruct(true).optPartitions(1).optBatchSize(1).build(), card);
+                .optReconstruct(true).optPartitions(1).optBatchSize(1).optWaveSize(4).build(), card);
+        assertTrue((int) waves.settings().get("waves") > 1, waves.toJson());
+        assertEquals(rows.size(), waves.made(), "every file once, the empty ones in the first wave");
         Map<String, Row> again = byId("p1b1");
         assertEquals(rows.keySet(), again.keySet());
         for (String id : rows.keySet()) {
@@ -302,6 +304,7 @@ class InvertJobTest {
         RunReport report = InvertJob.run(spark, options, card);
         assertEquals(4L, report.settings().get("rows_kept"));
         assertEquals(7, report.rows(), "each file once");
+        assertEquals(3, report.made(), "the new files only");
         assertEquals(Map.of("empty file", 2L), report.errors());
         // only the two new images were opened: the ids came from the listing, before any content was read
         assertEquals(2L, report.metrics().get("files_read"));

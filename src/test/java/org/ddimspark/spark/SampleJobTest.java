@@ -74,8 +74,16 @@ class SampleJobTest {
         assertTrue(Files.exists(tmp.resolve("p5b4").resolve(RunReport.FILE)));
         SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p1b16").toString()).optPartitions(1)
                 .optBatchSize(16).build(), card);
-        SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p3b1").toString()).optPartitions(3)
-                .optBatchSize(1).build(), card);
+        // in waves of 5 seeds: eight Spark jobs, each committed, the same rows
+        RunReport waves = SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p3b1").toString()).optPartitions(3)
+                .optBatchSize(1).optWaveSize(5).build(), card);
+        assertEquals(8, waves.settings().get("waves"));
+        assertEquals(count, waves.made());
+        assertEquals(1, report.settings().get("waves"));
+        try (var files = Files.list(tmp.resolve("p3b1"))) {
+            assertEquals(7 * 3 + 2, files.filter(f -> f.getFileName().toString().startsWith("part-")).count(),
+                    "three tasks a wave, two for the last wave's two seeds");
+        }
 
         Map<String, Row> rows = byId("p5b4");
         assertEquals(count, rows.size(), "unique ids");
@@ -224,11 +232,14 @@ class SampleJobTest {
         Path staged = Files.createDirectories(dir.resolve("_temporary/0/task_202611280000_0001_m_000001"));
         Files.copy(parts.get(1), staged.resolve("part-00009-of-a-killed-run.snappy.parquet"));
 
+        // the missing requests in waves of 3, cut by id
         SampleJobOptions resume = full.toBuilder().setOutput(dir.toString()).optResume(true).optPartitions(3)
-                .optBatchSize(5).build();
+                .optBatchSize(5).optWaveSize(3).build();
         RunReport report = SampleJob.run(spark, resume, card);
         assertEquals(20, report.rows());
         assertEquals(kept, report.settings().get("rows_kept"));
+        assertEquals(20 - kept, report.made(), "only the missing requests ran");
+        assertEquals((int) ((20 - kept + 2) / 3), report.settings().get("waves"));
         assertTrue(Files.exists(parts.get(1)) && Files.exists(parts.get(2)), "the kept rows' files are untouched");
         assertTrue(Files.notExists(dir.resolve("_temporary")));
         Map<String, Row> expected = byId("in-one-go");
@@ -243,6 +254,7 @@ class SampleJobTest {
         RunReport again = SampleJob.run(spark, resume, card);
         assertEquals(20L, again.settings().get("rows_kept"));
         assertEquals(20, again.rows());
+        assertEquals(0, again.made());
     }
 
     @Test
@@ -288,7 +300,10 @@ class SampleJobTest {
         SampleJob.run(spark, options("gaussian-x0-cond", "seeded").optCount(9).optSeedStart(40)
                 .optClassMode(ClassMode.all()).optSampler(sampler).build(), card);
         RunReport report = SampleJob.run(spark, options("gaussian-x0-cond", "again")
-                .optFromLatents(tmp.resolve("seeded").toString()).optSampler(sampler).optPartitions(2).optBatchSize(4).build(), card);
+                .optFromLatents(tmp.resolve("seeded").toString()).optSampler(sampler).optPartitions(2).optBatchSize(4)
+                .optWaveSize(4).build(), card);
+        assertEquals(3, report.settings().get("waves"));
+        assertEquals(9, report.made());
         Map<String, Row> seeded = byId("seeded");
         Map<String, Row> again = byId("again");
         // the report says how the rows were sampled: with their classes, at the card's guidance

@@ -29,13 +29,15 @@ public final class S3Server implements AutoCloseable {
     public static final String ACCESS_KEY = "AKIDDIMSPARKTEST";
 
     private final String secret;
-    private final S3Proxy proxy;
     private final BlobStoreContext context;
+    private final int port;
+    private S3Proxy proxy;
 
     private S3Server(String secret, S3Proxy proxy, BlobStoreContext context) {
         this.secret = secret;
         this.proxy = proxy;
         this.context = context;
+        this.port = proxy.getPort();
     }
 
     /**
@@ -53,8 +55,13 @@ public final class S3Server implements AutoCloseable {
         for (String bucket : buckets) {
             context.getBlobStore().createContainerInLocation(null, bucket);
         }
+        S3Proxy proxy = proxy(context, secret, 0);
+        return new S3Server(secret, proxy, context);
+    }
+
+    private static S3Proxy proxy(BlobStoreContext context, String secret, int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, secret)
                 .build();
         proxy.start();
@@ -65,12 +72,22 @@ public final class S3Server implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        return new S3Server(secret, proxy, context);
+        return proxy;
+    }
+
+    /** Stops serving, as an outage would: connections are refused until {@link #restart()}; objects stay. */
+    public synchronized void pause() throws Exception {
+        proxy.stop();
+    }
+
+    /** Serves again, on the same port and with the same objects, after {@link #pause()}. */
+    public synchronized void restart() throws Exception {
+        proxy = proxy(context, secret, port);
     }
 
     /** Returns the endpoint, e.g. {@code http://127.0.0.1:41234}. */
     public String endpoint() {
-        return "http://127.0.0.1:" + proxy.getPort();
+        return "http://127.0.0.1:" + port;
     }
 
     /**

@@ -86,6 +86,17 @@ public final class StandaloneCluster implements AutoCloseable {
             return Files.readString(log);
         }
 
+        /** Kills the driver JVM (SIGKILL), as a lost driver host would end it, and waits for it to be gone. */
+        public void killDriver() throws InterruptedException {
+            driver.destroyForcibly();
+            driver.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        /** Returns whether the driver is still running. */
+        public boolean isAlive() {
+            return driver.isAlive();
+        }
+
         /**
          * Waits for the job to end.
          *
