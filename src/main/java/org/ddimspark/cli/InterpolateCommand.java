@@ -46,6 +46,9 @@ final class InterpolateCommand implements Callable<Integer> {
     ModelOption model;
 
     @Mixin
+    DeviceOption device;
+
+    @Mixin
     PathOptions path;
 
     @Option(names = "--class", paramLabel = "C",
@@ -75,6 +78,7 @@ final class InterpolateCommand implements Callable<Integer> {
         InterpolateJobOptions options = options();
         errorRate.validate();
         Map<String, String> inputs = options.from() == null ? Map.of() : Map.of("--from", options.from());
+        device.checkBeforeSpark(spark);
         ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = InterpolateJob.run(session, options, card);
@@ -92,6 +96,7 @@ final class InterpolateCommand implements Callable<Integer> {
         }
         InterpolateJobOptions.Builder builder = InterpolateJobOptions.builder()
                 .setModel(model.model)
+                .optDevice(device.choice())
                 .setOutput(output)
                 .optFrom(from)
                 .optFrames(frames)

@@ -31,6 +31,9 @@ final class InvertCommand implements Callable<Integer> {
     ModelOption model;
 
     @Mixin
+    DeviceOption device;
+
+    @Mixin
     PathOptions path;
 
     @Option(names = "--reconstruct",
@@ -70,6 +73,7 @@ final class InvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InvertJobOptions options = options();
         errorRate.validate();
+        device.checkBeforeSpark(spark);
         ModelCard card = spark.checkBeforeSpark(Map.of("--input", options.input()), options.output(), options.model(),
                 options::validate);
         return spark.run(List.of(options.output()), session -> {
@@ -82,6 +86,7 @@ final class InvertCommand implements Callable<Integer> {
     InvertJobOptions options() {
         return InvertJobOptions.builder()
                 .setModel(model.model)
+                .optDevice(device.choice())
                 .setInput(input)
                 .setOutput(output)
                 .optSampler(path.sampler().build())

@@ -25,6 +25,9 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
+    @Mixin
+    DeviceOption device;
+
     @Option(names = "--count", paramLabel = "N", description = "Number of images (default: 64).")
     Long count;
 
@@ -86,6 +89,7 @@ final class SampleCommand implements Callable<Integer> {
         SampleJobOptions options = options();
         errorRate.validate();
         Map<String, String> inputs = options.fromLatents() == null ? Map.of() : Map.of("--from-latents", options.fromLatents());
+        device.checkBeforeSpark(spark);
         ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = SampleJob.run(session, options, card);
@@ -110,6 +114,7 @@ final class SampleCommand implements Callable<Integer> {
         ClassMode classMode = allClasses ? ClassMode.all() : classLabel != null ? ClassMode.fixed(classLabel) : ClassMode.NONE;
         return SampleJobOptions.builder()
                 .setModel(model.model)
+                .optDevice(device.choice())
                 .setOutput(output)
                 .optCount(count == null ? 64 : count)
                 .optSeedStart(seedStart == null ? 0 : seedStart)

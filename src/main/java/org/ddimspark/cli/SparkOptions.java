@@ -212,6 +212,13 @@ final class SparkOptions {
         }
     }
 
+    /** Returns whether the job runs in local mode (its executors are this JVM), as {@link #start} decides. */
+    boolean isLocal() {
+        String resolved = master != null ? master
+                : System.getProperty("spark.master", settings().getOrDefault("spark.master", "local[*]"));
+        return resolved.startsWith("local");
+    }
+
     private SparkSession start(String appName, Map<String, String> settings) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
         settings.forEach(builder::config);

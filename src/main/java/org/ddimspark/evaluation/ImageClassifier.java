@@ -87,7 +87,7 @@ public final class ImageClassifier implements AutoCloseable {
             }
             throw new InvalidModelException("invalid classifier in " + dir + ": " + e.getMessage(), e);
         }
-        return new ImageClassifier(card, reference, TorchScriptModel.loadTorchScript(dir));
+        return new ImageClassifier(card, reference, TorchScriptModel.loadTorchScript(dir, null));
     }
 
     /** Returns the classifier's name. */

@@ -2,6 +2,7 @@ package org.ddimspark.model;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +14,7 @@ import ai.djl.translate.TranslateException;
  * A {@link Denoiser} on a {@link TorchScriptModel}: one DJL predictor, and one native memory scope per
  * forward that is closed before the forward returns, so native memory stays flat over a long job.
  */
-public final class TorchScriptDenoiser implements Denoiser {
+public final class TorchScriptDenoiser implements TensorDenoiser {
 
     private final ModelCard card;
     private final NDManager parent;
@@ -92,6 +93,70 @@ public final class TorchScriptDenoiser implements Denoiser {
             throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public boolean onGpu() {
+        return parent.getDevice().isGpu();
+    }
+
+    @Override
+    public NDManager newScope() {
+        return parent.newSubManager();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>In chunks of the forward batch's rows, as {@link #forward(float[], float[], long[], int)}, padded alike.
+     */
+    @Override
+    public NDArray forward(NDArray x, float modelTime, NDArray y, NDManager scope) {
+        if (card.isConditional() != (y != null)) {
+            throw new IllegalArgumentException("model '" + card.name() + "' "
+                    + (card.isConditional() ? "needs a class for every sample" : "takes no class"));
+        }
+        long batch = x.getShape().get(0);
+        NDList outputs = new NDList();
+        for (long start = 0; start < batch; start += forwardBatch) {
+            long rows = Math.min(forwardBatch, batch - start);
+            try (NDManager chunkScope = parent.newSubManager()) {
+                NDArray xs = padded(x.get("{}:{}", start, start + rows), chunkScope);
+                NDArray ts = chunkScope.full(new Shape(forwardBatch), modelTime);
+                NDList input = y == null ? new NDList(xs, ts)
+                        : new NDList(xs, ts, padded(y.get("{}:{}", start, start + rows), chunkScope));
+                NDArray out = predictor.predict(input).get(0);
+                if (out.getDataType() != DataType.FLOAT32) {
+                    out = out.toType(DataType.FLOAT32, false);
+                }
+                if (!out.getShape().equals(xs.getShape())) {
+                    throw new IllegalStateException("model '" + card.name() + "' returned shape " + out.getShape()
+                            + " for an input of " + xs.getShape() + ": its output does not match sample_shape");
+                }
+                NDArray kept = out.get("0:{}", rows);
+                kept.attach(scope);
+                outputs.add(kept);
+            } catch (TranslateException e) {
+                throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        if (outputs.size() == 1) {
+            return outputs.get(0);
+        }
+        NDArray all = NDArrays.concat(outputs);
+        all.attach(scope);
+        return all;
+    }
+
+    /** A chunk of rows padded to the forward batch with copies of its first row, in a scope. */
+    private NDArray padded(NDArray rows, NDManager scope) {
+        rows.attach(scope);
+        long missing = forwardBatch - rows.getShape().get(0);
+        if (missing == 0) {
+            return rows;
+        }
+        return NDArrays.concat(new NDList(rows, rows.get("0:1").repeat(0, missing)));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.ddimspark.model;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -47,7 +48,20 @@ public final class TorchScriptModel implements AutoCloseable {
      * @throws InvalidModelException when the TorchScript cannot be loaded
      */
     public static TorchScriptModel load(Path dir, ModelCard card) {
-        return new TorchScriptModel(card, loadTorchScript(dir));
+        return new TorchScriptModel(card, loadTorchScript(dir, null));
+    }
+
+    /**
+     * Loads a model directory whose card was just read from it onto one device.
+     *
+     * @param dir the directory, on a local file system
+     * @param card its card
+     * @param device the device, e.g. {@code Device.gpu(1)}; null for the engine's default (its first GPU, else the CPU)
+     * @return the loaded model
+     * @throws InvalidModelException when the TorchScript cannot be loaded
+     */
+    public static TorchScriptModel load(Path dir, ModelCard card, Device device) {
+        return new TorchScriptModel(card, loadTorchScript(dir, device));
     }
 
     /**
@@ -55,10 +69,11 @@ public final class TorchScriptModel implements AutoCloseable {
      * settings of {@link EngineSettings}.
      *
      * @param dir the directory
+     * @param device the device to load it onto, or null for the engine's default
      * @return the native model; close it
      * @throws InvalidModelException when the file is not loadable TorchScript
      */
-    public static ZooModel<NDList, NDList> loadTorchScript(Path dir) {
+    public static ZooModel<NDList, NDList> loadTorchScript(Path dir, Device device) {
         EngineSettings.applyDefaults();
         if (!EngineSettings.oneDnnLimited()) {
             LoggerFactory.getLogger(TorchScriptModel.class).warn("{} is not set in this JVM's environment: on CPUs"
@@ -71,6 +86,7 @@ public final class TorchScriptModel implements AutoCloseable {
                 .optModelPath(dir)
                 .optModelName(ModelCard.MODEL_FILE.replace(".pt", ""))
                 .optOption("mapLocation", "true")
+                .optDevice(device)
                 .build();
         try {
             return criteria.loadModel();
@@ -143,6 +159,16 @@ public final class TorchScriptModel implements AutoCloseable {
             }
         }
         return e.getClass().getSimpleName();
+    }
+
+    /**
+     * Returns how many GPUs the PyTorch engine of this JVM sees: 0 with a CPU-only libtorch.
+     *
+     * @return the count
+     */
+    public static int engineGpus() {
+        EngineSettings.applyDefaults();
+        return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
     }
 
     /** Returns the model's card. */

@@ -14,7 +14,7 @@ import org.ddimspark.schedule.NoiseLevel;
  *
  * <p>Each request's result depends only on its own x_T, seed and class: not on the batch it shares.
  */
-public final class DdimSampler {
+public final class DdimSampler implements Sampler {
 
     private final GuidedPrediction prediction;
     private final ModelCard card;
@@ -41,14 +41,7 @@ public final class DdimSampler {
         return levels.clone();
     }
 
-    /**
-     * Samples a batch.
-     *
-     * @param latents x_T of each request, {@code batch * C * H * W} floats; not modified
-     * @param seeds each request's seed, which keys its fresh noise when eta &gt; 0
-     * @param classes each request's class, or null for unconditional requests
-     * @return the samples and per-request errors
-     */
+    @Override
     public BatchResult sample(float[] latents, long[] seeds, int[] classes) {
         int batch = seeds.length;
         if (latents.length != batch * sampleSize) {

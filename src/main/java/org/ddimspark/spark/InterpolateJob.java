@@ -103,7 +103,8 @@ public final class InterpolateJob {
         int partitions = TaskSizing.tasks(requests.size(), options.batchSize(), spark.sparkContext().defaultParallelism(),
                 options.partitions());
         planned = planned.repartition(partitions);
-        SampleJobOptions sampling = SampleJobOptions.builder().setModel(options.model()).setOutput(options.output())
+        SampleJobOptions sampling = SampleJobOptions.builder().setModel(options.model()).optDevice(options.device())
+                .setOutput(options.output())
                 .optSampler(options.sampler()).optBatchSize(options.batchSize()).build();
         times.end("plan");
         RowProgress progress = RowProgress.register(spark, OutputSchema.INTERPOLATION, requests.size());
@@ -224,7 +225,7 @@ public final class InterpolateJob {
 
         @Override
         public Iterator<Row> call(Iterator<Row> requests) {
-            TorchScriptDenoiser denoiser = SharedModels.taskDenoiser(options.model(), sha256, progress);
+            TorchScriptDenoiser denoiser = SharedModels.taskDenoiser(options.model(), sha256, options.device(), progress);
             ModelCard card = denoiser.card();
             SampleRows sampler = new SampleRows(options, denoiser);
             return new BatchedRows<>(requests, options.batchSize(), batch -> {

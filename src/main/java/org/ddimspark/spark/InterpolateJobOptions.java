@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.ddimspark.model.DeviceChoice;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 
@@ -24,6 +25,7 @@ public final class InterpolateJobOptions implements Serializable {
     public record Pair(String a, String b) implements Serializable {}
 
     private final String model;
+    private final DeviceChoice device;
     private final String output;
     private final List<Pair> pairs;
     private final String from;
@@ -36,6 +38,7 @@ public final class InterpolateJobOptions implements Serializable {
 
     private InterpolateJobOptions(Builder b) {
         this.model = b.model;
+        this.device = b.device;
         this.output = b.output;
         this.pairs = List.copyOf(b.pairs);
         this.from = b.from;
@@ -55,6 +58,11 @@ public final class InterpolateJobOptions implements Serializable {
     /** The model directory or bundled model name. */
     public String model() {
         return model;
+    }
+
+    /** Returns how each task chooses its device ({@code --device}). */
+    public DeviceChoice device() {
+        return device;
     }
 
     /** Where the Parquet data set goes. */
@@ -126,6 +134,7 @@ public final class InterpolateJobOptions implements Serializable {
     /** Builds {@link InterpolateJobOptions}. */
     public static final class Builder {
         private String model;
+        private DeviceChoice device = DeviceChoice.AUTO;
         private String output;
         private final List<Pair> pairs = new ArrayList<>();
         private String from;
@@ -141,6 +150,17 @@ public final class InterpolateJobOptions implements Serializable {
         /** Sets the model directory or bundled model name. */
         public Builder setModel(String model) {
             this.model = model;
+            return this;
+        }
+
+        /**
+         * Sets how each task chooses its device (default {@link DeviceChoice#AUTO}).
+         *
+         * @param device the choice
+         * @return this builder
+         */
+        public Builder optDevice(DeviceChoice device) {
+            this.device = java.util.Objects.requireNonNull(device, "device");
             return this;
         }
 

@@ -207,7 +207,7 @@ public final class InvertJob {
 
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> files) {
-            InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256, progress));
+            InvertRows rows = new InvertRows(options, root, SharedModels.taskDenoiser(options.model(), sha256, options.device(), progress));
             // one file system client a task for all its files, which lie under the input's root
             InputFiles.Reader reader = reads.reader(ExecutorHadoop.configuration(), root);
             return new BatchedRows<>(files, options.batchSize(), batch -> {

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.Objects;
 import org.ddimspark.image.ImageDecoder;
 import org.ddimspark.image.ImageFit;
+import org.ddimspark.model.DeviceChoice;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 
@@ -18,6 +19,7 @@ public final class InvertJobOptions implements Serializable {
     public static final long MAX_BYTES = Integer.MAX_VALUE - 16;
 
     private final String model;
+    private final DeviceChoice device;
     private final String input;
     private final String output;
     private final SamplerOptions sampler;
@@ -34,6 +36,7 @@ public final class InvertJobOptions implements Serializable {
 
     private InvertJobOptions(Builder b) {
         this.model = b.model;
+        this.device = b.device;
         this.input = b.input;
         this.output = b.output;
         this.sampler = b.sampler;
@@ -58,6 +61,7 @@ public final class InvertJobOptions implements Serializable {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.model = model;
+        b.device = device;
         b.input = input;
         b.output = output;
         b.sampler = sampler;
@@ -77,6 +81,11 @@ public final class InvertJobOptions implements Serializable {
     /** The model directory or bundled model name. */
     public String model() {
         return model;
+    }
+
+    /** Returns how each task chooses its device ({@code --device}). */
+    public DeviceChoice device() {
+        return device;
     }
 
     /** The folder or glob of input images. */
@@ -163,6 +172,7 @@ public final class InvertJobOptions implements Serializable {
     /** Builds {@link InvertJobOptions}. */
     public static final class Builder {
         private String model;
+        private DeviceChoice device = DeviceChoice.AUTO;
         private String input;
         private String output;
         private SamplerOptions sampler = SamplerOptions.builder().build();
@@ -182,6 +192,17 @@ public final class InvertJobOptions implements Serializable {
         /** Sets the model directory or bundled model name. */
         public Builder setModel(String model) {
             this.model = model;
+            return this;
+        }
+
+        /**
+         * Sets how each task chooses its device (default {@link DeviceChoice#AUTO}).
+         *
+         * @param device the choice
+         * @return this builder
+         */
+        public Builder optDevice(DeviceChoice device) {
+            this.device = java.util.Objects.requireNonNull(device, "device");
             return this;
         }
 

@@ -14,7 +14,7 @@ import org.ddimspark.model.Denoiser;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.BatchResult;
 import org.ddimspark.sampling.DdimInverter;
-import org.ddimspark.sampling.DdimSampler;
+import org.ddimspark.sampling.Sampler;
 
 /**
  * Turns a batch of input files into inversion rows: decode and fit each image into model space, invert the
@@ -28,7 +28,7 @@ final class InvertRows {
     private final ModelCard card;
     private final ImageDecoder decoder;
     private final DdimInverter inverter;
-    private final DdimSampler sampler;
+    private final Sampler sampler;
     private final int[] shape;
     private final int size;
     private final String settings;
@@ -39,7 +39,7 @@ final class InvertRows {
         this.card = denoiser.card();
         this.decoder = new ImageDecoder(options.maxPixels());
         this.inverter = new DdimInverter(denoiser, options.sampler());
-        this.sampler = new DdimSampler(denoiser, options.sampler());
+        this.sampler = Sampler.of(denoiser, options.sampler());
         this.shape = card.sampleShape();
         this.size = card.sampleSize();
         this.settings = options.sampler().resolve(card, false).toString();

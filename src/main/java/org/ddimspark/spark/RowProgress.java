@@ -61,27 +61,47 @@ final class RowProgress implements Serializable {
     }
 
     /**
-     * Notes, from a task, how many times its executor JVM has loaded the job's model.
+     * Notes, from a task, the device its model runs on, how many times its executor JVM has loaded the job's
+     * model onto that device, and the GPU addresses Spark gave the task.
      *
      * @param executor the executor's id
-     * @param loads the JVM's loads of the model
+     * @param device the device's name, e.g. {@code gpu1}
+     * @param loads the JVM's loads of the model onto the device
+     * @param gpus the task's {@code gpu} resource addresses
      */
-    void noteModelLoads(String executor, int loads) {
-        models.add(executor + "=" + loads);
+    void noteModel(String executor, String device, int loads, List<String> gpus) {
+        models.add(executor + "/" + device + "=" + loads + "=" + String.join(",", gpus));
     }
 
     /**
-     * Returns, on the driver after the job, each executor that ran a task and its model loads.
+     * Returns, on the driver after the job, each executor and device that ran a task, and its model loads.
      *
-     * @return executor id to loads, in order
+     * @return executor id and device (e.g. {@code 1/gpu0}) to loads, in order
      */
     Map<String, Integer> modelLoads() {
         Map<String, Integer> loads = new TreeMap<>();
         for (String note : models.value()) {
-            int at = note.lastIndexOf('=');
-            loads.merge(note.substring(0, at), Integer.parseInt(note.substring(at + 1)), Math::max);
+            String[] parts = note.split("=", -1);
+            loads.merge(parts[0], Integer.parseInt(parts[1]), Math::max);
         }
         return loads;
+    }
+
+    /**
+     * Returns, on the driver after the job, the GPU addresses Spark gave each executor's tasks.
+     *
+     * @return executor id to its tasks' addresses, sorted; executors whose tasks had none are left out
+     */
+    Map<String, java.util.SortedSet<String>> gpuAddresses() {
+        Map<String, java.util.SortedSet<String>> addresses = new TreeMap<>();
+        for (String note : models.value()) {
+            String[] parts = note.split("=", -1);
+            if (!parts[2].isEmpty()) {
+                String executor = parts[0].substring(0, parts[0].lastIndexOf('/'));
+                addresses.computeIfAbsent(executor, e -> new java.util.TreeSet<>()).addAll(List.of(parts[2].split(",")));
+            }
+        }
+        return addresses;
     }
 
     /** Returns, on the driver after the job, the rows its successful tasks made. */

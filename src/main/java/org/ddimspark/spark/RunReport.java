@@ -20,12 +20,14 @@ import org.apache.hadoop.fs.Path;
  * @param metrics what the job measured over its ok rows (for example the mean reconstruction error); may be empty
  * @param seconds the job's wall time
  * @param stages the wall time of each stage of the job, in order
- * @param modelLoads each executor whose tasks made the rows and how many times its JVM loaded the model
+ * @param modelLoads each executor and device whose tasks made the rows ({@code 1/gpu0}, {@code driver/cpu}) and
+ *     how many times its JVM loaded the model onto that device
+ * @param gpuAddresses the {@code gpu} resource addresses Spark gave each executor's tasks; empty without GPU scheduling
  * @param spark the Spark version and master
  */
 public record RunReport(String command, String model, Map<String, Object> settings, long rows, long made, long ok,
         Map<String, Long> errors, Map<String, Object> metrics, double seconds, Map<String, Double> stages,
-        Map<String, Integer> modelLoads, Map<String, String> spark) {
+        Map<String, Integer> modelLoads, Map<String, java.util.SortedSet<String>> gpuAddresses, Map<String, String> spark) {
 
     /**
      * Creates the report of a job from the counts of its output.
@@ -46,7 +48,7 @@ public record RunReport(String command, String model, Map<String, Object> settin
         spark.put("version", session.version());
         spark.put("master", session.sparkContext().master());
         return new RunReport(command, model, settings, counts.rows(), progress.made(), counts.ok(), counts.errors(), metrics,
-                times.seconds(), times.stages(), progress.modelLoads(), spark);
+                times.seconds(), times.stages(), progress.modelLoads(), progress.gpuAddresses(), spark);
     }
 
     /** The report's file name inside the output directory. */
@@ -74,6 +76,9 @@ public record RunReport(String command, String model, Map<String, Object> settin
         json.put("seconds", seconds);
         json.put("stage_seconds", stages);
         json.put("model_loads_by_executor", modelLoads);
+        if (!gpuAddresses.isEmpty()) {
+            json.put("gpu_addresses_by_executor", gpuAddresses);
+        }
         json.put("spark", spark);
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(json) + "\n";
     }

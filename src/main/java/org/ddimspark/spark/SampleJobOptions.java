@@ -2,6 +2,7 @@ package org.ddimspark.spark;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.ddimspark.model.DeviceChoice;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 
@@ -21,6 +22,7 @@ public final class SampleJobOptions implements Serializable {
     public static final int DEFAULT_WAVE_SIZE = 10_000;
 
     private final String model;
+    private final DeviceChoice device;
     private final String output;
     private final long count;
     private final long seedStart;
@@ -37,6 +39,7 @@ public final class SampleJobOptions implements Serializable {
 
     private SampleJobOptions(Builder b) {
         this.model = b.model;
+        this.device = b.device;
         this.output = b.output;
         this.count = b.count;
         this.seedStart = b.seedStart;
@@ -61,6 +64,7 @@ public final class SampleJobOptions implements Serializable {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.model = model;
+        b.device = device;
         b.output = output;
         b.count = count;
         b.seedStart = seedStart;
@@ -80,6 +84,11 @@ public final class SampleJobOptions implements Serializable {
     /** Returns the model directory. */
     public String model() {
         return model;
+    }
+
+    /** Returns how each task chooses its device ({@code --device}). */
+    public DeviceChoice device() {
+        return device;
     }
 
     /** Returns the output URI of the Parquet data set. */
@@ -172,6 +181,7 @@ public final class SampleJobOptions implements Serializable {
     /** Builds {@link SampleJobOptions}. */
     public static final class Builder {
         private String model;
+        private DeviceChoice device = DeviceChoice.AUTO;
         private String output;
         private long count = 64;
         private long seedStart;
@@ -208,6 +218,17 @@ public final class SampleJobOptions implements Serializable {
          */
         public Builder setModel(String model) {
             this.model = model;
+            return this;
+        }
+
+        /**
+         * Sets how each task chooses its device (default {@link DeviceChoice#AUTO}).
+         *
+         * @param device the choice
+         * @return this builder
+         */
+        public Builder optDevice(DeviceChoice device) {
+            this.device = java.util.Objects.requireNonNull(device, "device");
             return this;
         }
 

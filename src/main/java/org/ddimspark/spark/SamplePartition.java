@@ -33,7 +33,7 @@ final class SamplePartition {
 
         @Override
         public Iterator<Row> call(Iterator<Long> indices) {
-            SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256, progress));
+            SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), sha256, options.device(), progress));
             return new BatchedRows<>(indices, options.batchSize(), batch -> {
                 long[] requests = new long[batch.size()];
                 for (int i = 0; i < requests.length; i++) {
@@ -66,7 +66,7 @@ final class SamplePartition {
 
         @Override
         public Iterator<Row> call(Iterator<Row> stored) {
-            SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), card.sha256(), progress));
+            SampleRows rows = new SampleRows(options, SharedModels.taskDenoiser(options.model(), card.sha256(), options.device(), progress));
             return new BatchedRows<>(stored, options.batchSize(), batch -> {
                 List<SampleRows.Request> requests = new ArrayList<>(batch.size());
                 for (Row r : batch) {

@@ -13,7 +13,7 @@ import org.ddimspark.model.Denoiser;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.BatchResult;
-import org.ddimspark.sampling.DdimSampler;
+import org.ddimspark.sampling.Sampler;
 
 /**
  * Turns a batch of sample requests into output rows: x_T (seeded, or given), the DDIM sampler, PNG encoding.
@@ -41,7 +41,7 @@ final class SampleRows {
 
     private final SampleJobOptions options;
     private final ModelCard card;
-    private final DdimSampler sampler;
+    private final Sampler sampler;
     private final int[] shape;
     private final int size;
     private final String settingsWithClass;
@@ -50,7 +50,7 @@ final class SampleRows {
     SampleRows(SampleJobOptions options, Denoiser denoiser) {
         this.options = options;
         this.card = denoiser.card();
-        this.sampler = new DdimSampler(denoiser, options.sampler());
+        this.sampler = Sampler.of(denoiser, options.sampler());
         this.shape = card.sampleShape();
         this.size = card.sampleSize();
         this.settingsWithClass = options.sampler().resolve(card, true).toString();

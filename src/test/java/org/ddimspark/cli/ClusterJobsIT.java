@@ -34,7 +34,12 @@ class ClusterJobsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = StandaloneCluster.start(tmp.resolve("cluster"), 2);
+        // each worker offers two GPUs, found by the project's discovery script: simulated addresses on hosts
+        // without any (CUDA_VISIBLE_DEVICES=0,1), which only applications that ask for GPUs are given
+        cluster = StandaloneCluster.start(tmp.resolve("cluster"), 2,
+                Map.of("spark.worker.resource.gpu.amount", "2",
+                        "spark.worker.resource.gpu.discoveryScript", Path.of("jobs/gpu-discovery.sh").toAbsolutePath().toString()),
+                Map.of("CUDA_VISIBLE_DEVICES", "0,1"));
     }
 
     @AfterAll
@@ -171,6 +176,50 @@ class ClusterJobsIT {
             Map<String, Integer> loads = modelLoads(out);
             assertTrue(!loads.isEmpty() && loads.values().stream().allMatch(n -> n == 1), loads.toString());
         }
+    }
+
+    /**
+     * Executors given two (simulated) GPUs each by the workers' discovery script, half a GPU a task: each task
+     * gets one of its executor's addresses, the run report names them, and on an engine without CUDA
+     * {@code --device auto} runs on the CPU (one model per executor JVM, the same bytes as a local run) while
+     * {@code --device gpu} fails in one line.
+     */
+    @Test
+    void tasksTakeTheirDeviceFromSparksGpuResources() throws Exception {
+        List<String> job = List.of("sample", "--model", Models.dir("gaussian-x0-cond").toString(), "--count", "16",
+                "--all-classes", "--steps", "4", "--batch-size", "2", "--partitions", "8");
+        Path local = tmp.resolve("gpu-local");
+        List<String> args = new ArrayList<>(job);
+        args.addAll(List.of("--output", local.toString()));
+        local("local[2]", args);
+        List<String> gpus = List.of("--conf", "spark.executor.resource.gpu.amount=2",
+                "--conf", "spark.task.resource.gpu.amount=0.5");
+        Path auto = tmp.resolve("gpu-auto");
+        args = new ArrayList<>(job);
+        args.addAll(List.of("--output", auto.toString(), "--device", "auto"));
+        args.addAll(gpus);
+        onCluster(args);
+        assertSameRows(rows(local), rows(auto), "on simulated GPU executors");
+        com.google.gson.JsonObject report = com.google.gson.JsonParser.parseString(
+                java.nio.file.Files.readString(auto.resolve("_ddim_run.json"))).getAsJsonObject();
+        com.google.gson.JsonObject addresses = report.getAsJsonObject("gpu_addresses_by_executor");
+        assertEquals(2, addresses.size(), report.toString());
+        addresses.entrySet().forEach(e -> e.getValue().getAsJsonArray().forEach(a -> assertTrue(
+                List.of("0", "1").contains(a.getAsString()), "a discovered address: " + report)));
+        Map<String, Integer> loads = modelLoads(auto);
+        assertEquals(2, loads.size(), loads.toString());
+        assertTrue(loads.entrySet().stream().allMatch(e -> e.getKey().endsWith("/cpu") && e.getValue() == 1),
+                "no CUDA in this engine: the CPU, one load per JVM: " + loads);
+
+        args = new ArrayList<>(job);
+        args.addAll(List.of("--output", tmp.resolve("gpu-required").toString(), "--device", "gpu", "--quiet",
+                "--conf", "spark.task.maxFailures=1"));
+        args.addAll(gpus);
+        StandaloneCluster.Result failed = cluster.submit(args);
+        assertEquals(1, failed.code(), failed.output());
+        List<String> lines = failed.output().lines().filter(l -> l.startsWith("sample: failed:")).toList();
+        assertEquals(1, lines.size(), failed.output());
+        assertTrue(lines.get(0).contains("--device gpu: the PyTorch engine sees no GPU"), lines.get(0));
     }
 
     @Test

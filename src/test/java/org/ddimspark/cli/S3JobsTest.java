@@ -385,6 +385,13 @@ class S3JobsTest {
         assertEquals(0, cluster.code(), cluster.err());
         assertTrue(cluster.out().contains("\"spark.executor.memoryOverhead\" = \"4g\""), cluster.out());
         assertTrue(cluster.out().contains("\"spark.executorEnv.ONEDNN_MAX_CPU_ISA\" = \"AVX2\""), cluster.out());
+        // the GPU profile includes the cluster's and overrides the cores
+        Result gpu = run(args("sample", "--output", "s3a://bucket/out/g", "--config", "conf/gpu.conf", "--print-config"));
+        assertEquals(0, gpu.code(), gpu.err());
+        assertTrue(gpu.out().contains("\"spark.task.resource.gpu.amount\" = \"0.25\""), gpu.out());
+        assertTrue(gpu.out().contains("\"spark.executor.resource.gpu.discoveryScript\" = \"jobs/gpu-discovery.sh\""), gpu.out());
+        assertTrue(gpu.out().contains("\"spark.executorEnv.ONEDNN_MAX_CPU_ISA\" = \"AVX2\""), gpu.out());
+        assertTrue(gpu.out().contains("\"spark.executorEnv.PYTORCH_FLAVOR\" = \"cu128\""), gpu.out());
     }
 
     @Test

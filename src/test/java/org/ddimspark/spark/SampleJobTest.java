@@ -70,7 +70,7 @@ class SampleJobTest {
         RunReport report = SampleJob.run(spark, base, card);
         assertEquals(count, report.rows());
         assertEquals(count, report.ok());
-        assertEquals(Map.of("driver", 1), report.modelLoads(), "local mode: the driver's JVM, one load");
+        assertEquals(Map.of("driver/cpu", 1), report.modelLoads(), "local mode: the driver's JVM, one load, on the CPU");
         assertTrue(Files.exists(tmp.resolve("p5b4").resolve(RunReport.FILE)));
         SampleJob.run(spark, base.toBuilder().setOutput(tmp.resolve("p1b16").toString()).optPartitions(1)
                 .optBatchSize(16).build(), card);
@@ -203,7 +203,7 @@ class SampleJobTest {
         assertThrows(AnalysisException.class, () -> SampleJob.run(spark, job, card));
         RunReport again = SampleJob.run(spark, job.toBuilder().optCount(3).optOverwrite(true).build(), card);
         assertEquals(3, again.rows());
-        assertEquals(1, SharedModels.loads(Models.dir("gaussian-eps").toString()),
+        assertEquals(1, SharedModels.loads(Models.dir("gaussian-eps").toString(), ai.djl.Device.cpu()),
                 "three jobs of two tasks each, one model load in this JVM");
     }
 

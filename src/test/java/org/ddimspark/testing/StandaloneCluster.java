@@ -44,16 +44,32 @@ public final class StandaloneCluster implements AutoCloseable {
      * @return the running cluster
      */
     public static StandaloneCluster start(Path work, int workers) throws Exception {
+        return start(work, workers, Map.of(), Map.of());
+    }
+
+    /**
+     * Starts a master and workers with settings of their own, and waits until every worker has registered.
+     *
+     * @param work a scratch folder for logs and the workers' folders
+     * @param workers the number of workers, one core and 1 GiB each
+     * @param workerConf Spark settings of each worker, e.g. {@code spark.worker.resource.gpu.amount}
+     * @param workerEnv environment variables of each worker (and the executors it starts)
+     * @return the running cluster
+     */
+    public static StandaloneCluster start(Path work, int workers, Map<String, String> workerConf,
+            Map<String, String> workerEnv) throws Exception {
         String classpath = Files.readString(Path.of(System.getProperty("ddim.it.classpath"))).trim();
         Files.createDirectories(work.resolve("spark-home/jars"));
         StandaloneCluster cluster = new StandaloneCluster(work, classpath, freePort(), freePort());
         try {
-            cluster.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
+            cluster.launch("master", List.of(), Map.of(), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
                     cluster.masterUrl.substring(cluster.masterUrl.lastIndexOf(':') + 1), "--webui-port",
                     String.valueOf(cluster.webUiPort));
             for (int i = 0; i < workers; i++) {
                 Path dir = Files.createDirectories(work.resolve("worker-" + i));
-                cluster.launch("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                List<String> properties = new ArrayList<>();
+                workerConf.forEach((k, v) -> properties.add("-D" + k + "=" + v));
+                cluster.launch("worker-" + i, properties, workerEnv, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                         "--cores", "1", "--memory", "1g", "--webui-port", String.valueOf(freePort()),
                         "--work-dir", dir.toString(), cluster.masterUrl);
             }
@@ -146,11 +162,16 @@ public final class StandaloneCluster implements AutoCloseable {
         return new Submission(driver, log);
     }
 
-    private void launch(String name, String mainClass, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-cp", classpath, mainClass));
+    private void launch(String name, List<String> properties, Map<String, String> env, String mainClass, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m"));
+        command.addAll(properties);
+        command.addAll(List.of("-cp", classpath, mainClass));
         command.addAll(List.of(args));
         Path log = work.resolve(name + ".log");
-        processes.add(processBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        ProcessBuilder builder = processBuilder(command);
+        builder.environment().putAll(env);
+        processes.add(builder.redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
     private ProcessBuilder processBuilder(List<String> command) {
