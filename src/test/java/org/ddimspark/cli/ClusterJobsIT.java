@@ -217,7 +217,7 @@ class ClusterJobsIT {
         args.addAll(gpus);
         StandaloneCluster.Result failed = cluster.submit(args);
         assertEquals(1, failed.code(), failed.output());
-        List<String> lines = failed.output().lines().filter(l -> l.startsWith("sample: failed:")).toList();
+        List<String> lines = failed.output().lines().filter(l -> l.startsWith("ddim sample: failed:")).toList();
         assertEquals(1, lines.size(), failed.output());
         assertTrue(lines.get(0).contains("--device gpu: the PyTorch engine sees no GPU"), lines.get(0));
     }

@@ -27,9 +27,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The on-device DDIM loop, run here on the engine's CPU device (the same tensor operations a GPU runs), against
  * the double-precision loop on the Java closed form of the same models: within 1e-5 for every prediction type,
  * with guidance, fresh noise, clipping and dynamic thresholding, batches that do not fill the forward batch, and
- * the same per-row errors.
+ * the same per-row errors. On a GPU host, {@code -Dddim.test.device=gpu} runs the same checks on GPU 0
+ * ({@code jobs/gpu-check.sh}).
  */
 class TensorDdimSamplerTest {
+
+    /** The device the tensor loop runs on: the CPU unless {@code ddim.test.device} says {@code gpu}. */
+    private static final Device DEVICE = Device.fromName(System.getProperty("ddim.test.device", "cpu"));
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
@@ -47,7 +51,7 @@ class TensorDdimSamplerTest {
     @ParameterizedTest(name = "{0} S={1} eta={2} {3}")
     @MethodSource("cases")
     void staysWithin1e5OfTheDoublePrecisionLoop(String name, int steps, double eta, String limit) {
-        try (TorchScriptModel model = TorchScriptModel.load(Models.dir(name), ModelCard.load(Models.dir(name)), Device.cpu());
+        try (TorchScriptModel model = TorchScriptModel.load(Models.dir(name), ModelCard.load(Models.dir(name)), DEVICE);
                 TorchScriptDenoiser denoiser = model.newDenoiser()) {
             ModelCard card = model.card();
             GaussianDenoiser exact = new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8),
@@ -83,7 +87,7 @@ class TensorDdimSamplerTest {
     @Test
     void aNonFiniteRowGetsTheSameErrorAsOnTheJvm() {
         try (TorchScriptModel model = TorchScriptModel.load(Models.dir("nan-on-class-1"),
-                        ModelCard.load(Models.dir("nan-on-class-1")), Device.cpu());
+                        ModelCard.load(Models.dir("nan-on-class-1")), DEVICE);
                 TorchScriptDenoiser denoiser = model.newDenoiser()) {
             int size = model.card().sampleSize();
             long[] seeds = {1, 2, 3};
@@ -107,10 +111,11 @@ class TensorDdimSamplerTest {
     @Test
     void theTensorLoopIsChosenForGpuModelsOnly() {
         try (TorchScriptModel model = TorchScriptModel.load(Models.dir("gaussian-eps"),
-                        ModelCard.load(Models.dir("gaussian-eps")), Device.cpu());
+                        ModelCard.load(Models.dir("gaussian-eps")), DEVICE);
                 TorchScriptDenoiser denoiser = model.newDenoiser()) {
-            assertEquals(false, denoiser.onGpu());
-            assertInstanceOf(DdimSampler.class, Sampler.of(denoiser, SamplerOptions.builder().setSteps(4).build()));
+            assertEquals(DEVICE.isGpu(), denoiser.onGpu());
+            assertInstanceOf(DEVICE.isGpu() ? TensorDdimSampler.class : DdimSampler.class,
+                    Sampler.of(denoiser, SamplerOptions.builder().setSteps(4).build()));
         }
     }
 }
