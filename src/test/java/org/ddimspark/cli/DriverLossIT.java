@@ -150,9 +150,8 @@ class DriverLossIT {
     void anS3OutageDuringAWriteIsRetriedOrFailsCleanly() throws Exception {
         String output = "s3a://bucket/outage";
         List<String> job = sampleJob();
-        job.addAll(List.of("--output", output, "--wave-size", "10", "--quiet",
-                "--conf", "fs.s3a.retry.interval=500ms", "--conf", "fs.s3a.retry.limit=20",
-                "--conf", "fs.s3a.attempts.maximum=3"));
+        // the retry settings users get: conf/s3.conf
+        job.addAll(List.of("--output", output, "--wave-size", "10", "--quiet", "--config", "conf/s3.conf"));
         job.addAll(s3.confArgs());
         StandaloneCluster.Submission running = cluster.start(job);
         await(() -> committedFiles(output) > 0 || !running.isAlive(), running);
