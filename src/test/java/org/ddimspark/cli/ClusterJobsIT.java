@@ -17,6 +17,7 @@ import org.ddimspark.testing.Models;
 import org.ddimspark.testing.StandaloneCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * submitted through SparkSubmit: the same rows, latents and PNG bytes as in-process local runs, for other
  * partitionings and batch sizes.
  */
+@Tag("slow")
 class ClusterJobsIT {
 
     @TempDir
