@@ -1,6 +1,5 @@
 package org.ddimspark.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.ddimspark.testing.Models;
+import org.ddimspark.testing.OutputRows;
 import org.ddimspark.testing.StandaloneCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,21 +66,9 @@ class ClusterJobsIT {
         assertEquals(0, r.code(), r.output());
     }
 
-    /** id -> (latent, PNG bytes) of an output, read in this JVM. */
+    /** id -> (latent, PNG bytes, status) of an output, read in this JVM. */
     private static Map<String, Object[]> rows(Path output) {
-        SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
-        try {
-            Map<String, Object[]> rows = new TreeMap<>();
-            for (Row r : spark.read().parquet(output.toString()).collectAsList()) {
-                Row image = r.getAs("image");
-                Object[] previous = rows.put(r.getAs("id"), new Object[] {r.getList(r.fieldIndex("latent")),
-                        image == null ? null : image.getAs("bytes"), r.getAs("status")});
-                assertEquals(null, previous, "id " + r.getAs("id") + " written twice");
-            }
-            return rows;
-        } finally {
-            spark.stop();
-        }
+        return OutputRows.read(output.toString(), Map.of());
     }
 
     /** The executors a run report names, with their model loads. */
@@ -93,15 +79,6 @@ class ClusterJobsIT {
         Map<String, Integer> map = new TreeMap<>();
         loads.entrySet().forEach(e -> map.put(e.getKey(), e.getValue().getAsInt()));
         return map;
-    }
-
-    private static void assertSameRows(Map<String, Object[]> expected, Map<String, Object[]> actual, String what) {
-        assertEquals(expected.keySet(), actual.keySet(), what);
-        for (String id : expected.keySet()) {
-            assertEquals(expected.get(id)[0], actual.get(id)[0], what + ": latent of " + id);
-            assertArrayEquals((byte[]) expected.get(id)[1], (byte[]) actual.get(id)[1], what + ": PNG of " + id);
-            assertEquals(expected.get(id)[2], actual.get(id)[2], what + ": status of " + id);
-        }
     }
 
     /**
@@ -129,7 +106,7 @@ class ClusterJobsIT {
                     if (reference == null) {
                         reference = rows;
                     } else {
-                        assertSameRows(reference, rows, out.getFileName().toString());
+                        OutputRows.assertSame(reference, rows, out.getFileName().toString());
                     }
                     if (master.equals("cluster") && !partitions.equals("1")) {
                         // both executors ran tasks, and each JVM loaded the model once
@@ -183,7 +160,7 @@ class ClusterJobsIT {
             assertEquals(0, result.code(), result.output());
             assertTrue(result.output().contains("Lost executor") || result.output().contains("ExecutorLostFailure"),
                     "the executor died while the job ran: " + result.output());
-            assertSameRows(expected, rows(out), "after a lost executor, speculation " + speculation);
+            OutputRows.assertSame(expected, rows(out), "after a lost executor, speculation " + speculation);
             // the killed executor's tasks count for nothing; every executor whose tasks count loaded the model once
             Map<String, Integer> loads = modelLoads(out);
             assertTrue(!loads.isEmpty() && loads.values().stream().allMatch(n -> n == 1), loads.toString());
@@ -211,7 +188,7 @@ class ClusterJobsIT {
         args.addAll(List.of("--output", auto.toString(), "--device", "auto"));
         args.addAll(gpus);
         onCluster(args);
-        assertSameRows(rows(local), rows(auto), "on simulated GPU executors");
+        OutputRows.assertSame(rows(local), rows(auto), "on simulated GPU executors");
         com.google.gson.JsonObject report = com.google.gson.JsonParser.parseString(
                 java.nio.file.Files.readString(auto.resolve("_ddim_run.json"))).getAsJsonObject();
         com.google.gson.JsonObject addresses = report.getAsJsonObject("gpu_addresses_by_executor");

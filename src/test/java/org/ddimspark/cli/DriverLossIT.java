@@ -1,6 +1,5 @@
 package org.ddimspark.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,13 +13,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.ddimspark.testing.Models;
+import org.ddimspark.testing.OutputRows;
 import org.ddimspark.testing.S3Server;
 import org.ddimspark.testing.StandaloneCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -120,7 +117,7 @@ class DriverLossIT {
         int kept = committed.size();
         assertTrue(kept > 0 && kept < requests, "the killed run committed " + kept + " of " + requests);
         for (Map.Entry<String, Object[]> row : committed.entrySet()) {
-            assertSameRow(expected.get(row.getKey()), row.getValue(), "committed before the kill: " + row.getKey());
+            OutputRows.assertSameRow(expected.get(row.getKey()), row.getValue(), "committed before the kill: " + row.getKey());
         }
 
         List<String> resume = new ArrayList<>(waves);
@@ -133,7 +130,7 @@ class DriverLossIT {
         Map<String, Object[]> resumed = rows(output);
         assertEquals(expected.keySet(), resumed.keySet());
         for (String id : expected.keySet()) {
-            assertSameRow(expected.get(id), resumed.get(id), output + ": " + id);
+            OutputRows.assertSameRow(expected.get(id), resumed.get(id), output + ": " + id);
         }
         if (output.startsWith("s3a://")) {
             String prefix = output.substring("s3a://bucket/".length()) + "/";
@@ -181,7 +178,7 @@ class DriverLossIT {
         local(clean);
         Map<String, Object[]> expected = rows(tmp.resolve("outage-clean").toString());
         for (String id : expected.keySet()) {
-            assertSameRow(expected.get(id), rows.get(id), "after the outage: " + id);
+            OutputRows.assertSameRow(expected.get(id), rows.get(id), "after the outage: " + id);
         }
     }
 
@@ -221,45 +218,16 @@ class DriverLossIT {
         assertEquals(0, code, err.toString());
     }
 
-    private static SparkSession reader() {
-        SparkSession.Builder builder = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false");
-        s3.settings().forEach((k, v) -> builder.config("spark.hadoop." + k, v));
-        return builder.getOrCreate();
-    }
-
     /** id -> (latent, PNG bytes, status) of an output as a reader sees it, each id once. */
     private static Map<String, Object[]> rows(String output) {
-        SparkSession spark = reader();
-        try {
-            Map<String, Object[]> rows = new TreeMap<>();
-            for (Row r : spark.read().parquet(output).collectAsList()) {
-                Row image = r.getAs("image");
-                Object[] previous = rows.put(r.getAs("id"), new Object[] {r.getList(r.fieldIndex("latent")),
-                        image == null ? null : image.getAs("bytes"), r.getAs("status")});
-                assertEquals(null, previous, "id " + r.getAs("id") + " written twice");
-            }
-            return rows;
-        } finally {
-            spark.stop();
-        }
+        return OutputRows.read(output, s3.settings());
     }
 
+    /** The run report of an output, read through Hadoop's file system of its URI. */
     private static JsonObject report(String output) throws Exception {
-        SparkSession spark = reader();
-        try {
-            org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(output, "_ddim_run.json");
-            org.apache.hadoop.fs.FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            try (var in = fs.open(file)) {
-                return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
-            }
-        } finally {
-            spark.stop();
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(output, "_ddim_run.json");
+        try (var in = file.getFileSystem(s3.hadoop()).open(file)) {
+            return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
         }
-    }
-
-    private static void assertSameRow(Object[] expected, Object[] actual, String what) {
-        assertEquals(expected[0], actual[0], what + ": latent");
-        assertArrayEquals((byte[]) expected[1], (byte[]) actual[1], what + ": PNG");
-        assertEquals(expected[2], actual[2], what + ": status");
     }
 }
