@@ -11,6 +11,7 @@ import org.ddimspark.spark.InterpolateJob;
 import org.ddimspark.spark.InterpolateJobOptions;
 import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
+import org.ddimspark.sampling.Solver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,6 +51,11 @@ final class InterpolateCommand implements Callable<Integer> {
 
     @Mixin
     PathOptions path;
+
+    @Option(names = "--solver", paramLabel = "NAME", defaultValue = "ddim",
+            description = "ddim, or dpm++2m: DPM-Solver++(2M), second order, about DDIM's quality in fewer steps"
+                    + " (deterministic: --eta 0) (default: ${DEFAULT-VALUE}).")
+    String solver;
 
     @Option(names = "--class", paramLabel = "C",
             description = "Class of every frame (class-conditional models; default: the end points' common class with --from, else none).")
@@ -101,7 +107,7 @@ final class InterpolateCommand implements Callable<Integer> {
                 .optFrom(from)
                 .optFrames(frames)
                 .optClass(classLabel)
-                .optSampler(path.sampler().optGuidance(guidance == null ? Double.NaN : guidance).build())
+                .optSampler(path.sampler().optSolver(Solver.fromId(solver)).optGuidance(guidance == null ? Double.NaN : guidance).build())
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)
                 .optOverwrite(overwrite);

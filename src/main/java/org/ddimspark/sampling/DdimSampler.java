@@ -8,7 +8,8 @@ import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.schedule.NoiseLevel;
 
 /**
- * Generates samples from initial latents x_T with the generalised DDIM step (docs/CONTRACT.md, Math), for diffusion
+ * Generates samples from initial latents x_T with the generalised DDIM step (docs/CONTRACT.md, Math), or with
+ * DPM-Solver++(2M) ({@link Solver}), for diffusion
  * and rectified-flow models, with classifier-free guidance (both halves in one batched forward),
  * optional clipping or dynamic thresholding of x0, and seeded fresh noise for eta &gt; 0.
  *
@@ -56,10 +57,16 @@ public final class DdimSampler implements Sampler {
         double[] pair = new double[2];
         double[] x0 = new double[sampleSize];
         double[] noise = new double[sampleSize];
+        boolean multistep = options.solver() == Solver.DPM_SOLVER_2M;
+        double[] previousX0 = multistep ? new double[batch * sampleSize] : null;
         for (int k = 0; k < steps; k++) {
             NoiseLevel from = levels[k];
             NoiseLevel to = levels[k + 1];
             double[] out = prediction.at(x, from, labels, guidance, batch);
+            // DPM-Solver++(2M): second order between its first step and its last, onto the clean point
+            double w = multistep && k > 0 && k < steps - 1 ? Solver.previousWeight(
+                    Solver.lambda(levels[k - 1].a(), levels[k - 1].b()), Solver.lambda(from.a(), from.b()),
+                    Solver.lambda(to.a(), to.b())) : 0.0;
             double sigma = DdimStep.sigma(options.eta(), from, to);
             double noiseCoefficient = DdimStep.noiseCoefficient(to, sigma);
             int stream = SeededNoise.stepStream(k);
@@ -74,6 +81,16 @@ public final class DdimSampler implements Sampler {
                     noise[i] = pair[1];
                 }
                 limit(x0);
+                if (multistep) {
+                    for (int i = 0; i < sampleSize; i++) {
+                        double d = x0[i] + w * (x0[i] - previousX0[base + i]);
+                        previousX0[base + i] = x0[i];
+                        if (w != 0.0) {
+                            x0[i] = d;
+                            noise[i] = (x[base + i] - from.a() * d) / from.b();
+                        }
+                    }
+                }
                 for (int i = 0; i < sampleSize; i++) {
                     double z = sigma == 0.0 ? 0.0 : SeededNoise.gaussian(seeds[r], stream, i);
                     x[base + i] = (float) DdimStep.next(x0[i], noise[i], z, to, noiseCoefficient, sigma);

@@ -22,6 +22,7 @@ public final class SamplerOptions implements Serializable {
     private final boolean clipSample;
     private final double thresholdPercentile;
     private final double thresholdMax;
+    private final Solver solver;
 
     private SamplerOptions(Builder b) {
         this.steps = b.steps;
@@ -32,6 +33,7 @@ public final class SamplerOptions implements Serializable {
         this.clipSample = b.clipSample;
         this.thresholdPercentile = b.thresholdPercentile;
         this.thresholdMax = b.thresholdMax;
+        this.solver = b.solver;
     }
 
     /** Returns a builder with the defaults: 50 steps, eta 0, uniform spacing, no shift, the model's guidance. */
@@ -50,7 +52,13 @@ public final class SamplerOptions implements Serializable {
         b.clipSample = clipSample;
         b.thresholdPercentile = thresholdPercentile;
         b.thresholdMax = thresholdMax;
+        b.solver = solver;
         return b;
+    }
+
+    /** Returns the solver, {@link Solver#DDIM} unless chosen. */
+    public Solver solver() {
+        return solver;
     }
 
     /** Returns S, the number of sampling steps asked for. */
@@ -170,7 +178,8 @@ public final class SamplerOptions implements Serializable {
         return "steps=" + steps + ", eta=" + eta + ", spacing=" + spacing.id() + (shift != 1.0 ? ", shift=" + shift : "")
                 + ", guidance=" + (Double.isNaN(guidance) ? "model default" : guidance)
                 + (clipSample ? ", clip_sample" : "")
-                + (thresholdPercentile > 0 ? ", dynamic_threshold=" + thresholdPercentile + " (max " + thresholdMax + ")" : "");
+                + (thresholdPercentile > 0 ? ", dynamic_threshold=" + thresholdPercentile + " (max " + thresholdMax + ")" : "")
+                + (solver != Solver.DDIM ? ", solver=" + solver.id() : "");
     }
 
     /** Builds {@link SamplerOptions}. */
@@ -183,6 +192,7 @@ public final class SamplerOptions implements Serializable {
         private boolean clipSample;
         private double thresholdPercentile;
         private double thresholdMax = Double.POSITIVE_INFINITY;
+        private Solver solver = Solver.DDIM;
 
         private Builder() {}
 
@@ -268,6 +278,17 @@ public final class SamplerOptions implements Serializable {
         }
 
         /**
+         * Sets the solver (default {@link Solver#DDIM}).
+         *
+         * @param solver the solver; {@link Solver#DPM_SOLVER_2M} needs eta = 0
+         * @return this builder
+         */
+        public Builder optSolver(Solver solver) {
+            this.solver = java.util.Objects.requireNonNull(solver, "solver");
+            return this;
+        }
+
+        /**
          * Builds the options.
          *
          * @return the options
@@ -291,6 +312,9 @@ public final class SamplerOptions implements Serializable {
             }
             if (!(thresholdMax >= 1.0)) {
                 throw new IllegalArgumentException("--threshold-max must be at least 1, got " + thresholdMax);
+            }
+            if (solver == Solver.DPM_SOLVER_2M && eta != 0.0) {
+                throw new IllegalArgumentException("--solver dpm++2m is deterministic: --eta must be 0, got " + eta);
             }
             if (clipSample && thresholdPercentile > 0) {
                 throw new IllegalArgumentException("--clip-sample and --dynamic-threshold exclude each other");

@@ -67,6 +67,8 @@ public final class TensorDdimSampler implements Sampler {
             }
             // the first step (1-based) at which each row's model output was not finite, 0 while it has been
             NDArray firstBad = job.zeros(new Shape(batch), DataType.INT32);
+            boolean multistep = options.solver() == Solver.DPM_SOLVER_2M;
+            NDArray previousX0 = null;
             for (int k = 0; k < steps; k++) {
                 NoiseLevel from = levels[k];
                 NoiseLevel to = levels[k + 1];
@@ -83,9 +85,26 @@ public final class TensorDdimSampler implements Sampler {
                             .max(new int[] {1}).mul(k + 1);
                     NDArray[] pair = cleanAndNoise(type, out, x, from);
                     NDArray x0 = limit(pair[0], batch);
+                    NDArray noiseOut = pair[1];
+                    if (multistep) {
+                        // DPM-Solver++(2M), as DdimSampler: the DDIM step with the extrapolated x0
+                        double w = k > 0 && k < steps - 1 ? Solver.previousWeight(
+                                Solver.lambda(levels[k - 1].a(), levels[k - 1].b()), Solver.lambda(from.a(), from.b()),
+                                Solver.lambda(to.a(), to.b())) : 0.0;
+                        NDArray current = x0;
+                        if (w != 0.0) {
+                            x0 = current.add(current.sub(previousX0).mul((float) w));
+                            noiseOut = x.sub(x0.mul((float) from.a())).div((float) from.b());
+                        }
+                        current.attach(job);
+                        if (previousX0 != null) {
+                            previousX0.close();
+                        }
+                        previousX0 = current;
+                    }
                     double sigma = DdimStep.sigma(options.eta(), from, to);
                     double noiseCoefficient = DdimStep.noiseCoefficient(to, sigma);
-                    NDArray next = x0.mul((float) to.a()).add(pair[1].mul((float) noiseCoefficient));
+                    NDArray next = x0.mul((float) to.a()).add(noiseOut.mul((float) noiseCoefficient));
                     if (sigma != 0.0) {
                         next = next.add(step.create(noise(seeds, SeededNoise.stepStream(k), size), shape).mul((float) sigma));
                     }

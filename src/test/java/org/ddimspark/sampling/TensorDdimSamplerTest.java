@@ -42,6 +42,7 @@ class TensorDdimSamplerTest {
             }
             cases.add(Arguments.of(name, 10, 0.3, "clip"));
             cases.add(Arguments.of(name, 10, 0.0, "threshold"));
+            cases.add(Arguments.of(name, 20, 0.0, "dpm++2m"));
         }
         cases.add(Arguments.of("gaussian-eps", 50, 1.0, "none"));
         return cases.stream();
@@ -66,7 +67,8 @@ class TensorDdimSamplerTest {
             SamplerOptions.Builder options = SamplerOptions.builder().setSteps(steps).optEta(eta)
                     .optSpacing(card.schedule().kind().isDiffusion() ? Spacing.QUAD : Spacing.UNIFORM)
                     .optGuidance(card.isConditional() ? 1.7 : Double.NaN)
-                    .optClipSample(limit.equals("clip"));
+                    .optClipSample(limit.equals("clip"))
+                    .optSolver(limit.equals("dpm++2m") ? Solver.DPM_SOLVER_2M : Solver.DDIM);
             if (limit.equals("threshold")) {
                 options.optDynamicThreshold(0.9, 1.2);
             }

@@ -170,6 +170,26 @@ class SampleJobTest {
         }
     }
 
+    /** --solver dpm++2m through the job: the library's solver on every row, named in the rows' settings. */
+    @Test
+    void dpmSolverRowsEqualTheJavaClosedFormThroughTheSameSolver() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-v"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(12).optSolver(org.ddimspark.sampling.Solver.DPM_SOLVER_2M)
+                .build();
+        RunReport report = SampleJob.run(spark, options("gaussian-v", "dpm").optCount(5).optSampler(sampler)
+                .optSaveSample(true).optBatchSize(2).build(), card);
+        assertTrue(report.settings().get("sampler").toString().endsWith("solver=dpm++2m"), report.toJson());
+        DdimSampler reference = new DdimSampler(new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), 0.5),
+                sampler);
+        int size = card.sampleSize();
+        for (Row r : byId("dpm").values()) {
+            long seed = r.getAs("seed");
+            float[] expected = reference.sample(SeededNoise.latent(seed, size), new long[] {seed}, null).samples();
+            assertTrue(RelativeError.of(floats(r, "sample"), expected) < 1e-5, "row " + r.getAs("id"));
+            assertTrue(r.<String>getAs("sampler").endsWith("solver=dpm++2m"));
+        }
+    }
+
     @Test
     void aRequestTheModelBreaksOnBecomesAnErrorRowAndTheRestGoOn() {
         ModelCard card = ModelCard.load(Models.dir("nan-on-class-1"));
