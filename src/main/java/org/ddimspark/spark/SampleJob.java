@@ -79,7 +79,7 @@ public final class SampleJob {
             waves = Waves.byId(missingIndices(resumed, spark.range(0, options.count()), options, card.numClasses()),
                     missing, options.waveSize());
             partitions = TaskSizing.tasks(waves.size(), options.batchSize(), cores, options.partitions());
-            progress = RowProgress.register(spark, OutputSchema.SAMPLE, options.count() - kept);
+            progress = RowProgress.register(spark, OutputSchema.SAMPLE, Math.max(0, options.count() - kept));
             SamplePartition.Seeds seeds = new SamplePartition.Seeds(options, card.sha256(), progress);
             int tasks = partitions;
             rows = wave -> waves.get(wave).select("index").as(Encoders.LONG()).repartition(tasks)
