@@ -93,6 +93,18 @@ class MainTest {
                 sample("gaussian-eps", "--steps", "many"));
         assertUsageError("ddim: --config: no such file " + tmp.resolve("none.conf"),
                 sample("gaussian-eps", "--config", tmp.resolve("none.conf").toString()));
+        assertUsageError("ddim sample: --solver dpm++2m is deterministic: --eta must be 0, got 0.3",
+                sample("gaussian-eps", "--solver", "dpm++2m", "--eta", "0.3"));
+        assertUsageError("ddim sample: --solver must be ddim or dpm++2m, got 'euler'", sample("gaussian-eps", "--solver", "euler"));
+        assertUsageError("ddim sample: --device must be auto, cpu or gpu, got 'tpu'", sample("gaussian-eps", "--device", "tpu"));
+        assertUsageError("ddim sample: --wave-size must be at least 1, got 0", sample("gaussian-eps", "--wave-size", "0"));
+        if (org.ddimspark.model.TorchScriptModel.engineGpus() == 0) {
+            Result gpu = run(sample("gaussian-eps", "--device", "gpu"));
+            assertEquals(Main.USAGE, gpu.code(), gpu.err());
+            assertTrue(gpu.err().startsWith("ddim sample: --device gpu: the PyTorch engine sees no GPU")
+                    && gpu.err().lines().count() == 1, gpu.err());
+            assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session was started");
+        }
     }
 
     @Test
