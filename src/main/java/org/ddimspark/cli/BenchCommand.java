@@ -1,7 +1,14 @@
 package org.ddimspark.cli;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
@@ -53,15 +60,24 @@ final class BenchCommand implements Callable<Integer> {
             description = "Steps of the timed sampling, 0 for none (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--write-card", paramLabel = "DIR",
+            description = "Copy the model directory to DIR (a new folder) with the fastest measured forward batch as its"
+                    + " card's forward_batch. Outputs of the copy can differ from the original's in their last bits.")
+    Path writeCard;
+
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (writeCard != null && Files.exists(writeCard)) {
+            throw new IllegalArgumentException("--write-card " + writeCard + " exists: give a new folder");
+        }
+        Path dir = BundledModels.resolve(model.model);
         ForwardBenchmark.Builder builder = ForwardBenchmark.builder().optRows(rows).optWarmups(warmups)
                 .optRepeats(repeats).optSteps(steps);
-        try (TorchScriptModel loaded = TorchScriptModel.load(BundledModels.resolve(model.model))) {
+        try (TorchScriptModel loaded = TorchScriptModel.load(dir)) {
             ModelCard card = loaded.card();
             builder.optForwardBatches(forwardBatches != null ? forwardBatches : defaultBatches(card.forwardBatch()));
             ForwardBenchmark bench = builder.build();
@@ -81,6 +97,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.println("first run: the first forward of the rows at that forward batch, in which TorchScript's graph"
                     + " optimizer profiles the input shape; the medians leave it out, and it gives the same outputs");
+            if (writeCard != null) {
+                ForwardTiming fastest = timings.stream().max(Comparator.comparingDouble(ForwardTiming::rowsPerSecond))
+                        .orElseThrow();
+                writeCard(dir, writeCard, fastest.forwardBatch());
+                out.printf("wrote %s: forward_batch %d, the fastest measured (%.1f rows/s, ratio %.2f)%n", writeCard,
+                        fastest.forwardBatch(), fastest.rowsPerSecond(), fastest.ratioTo(baseline));
+            }
             if (steps > 0) {
                 SamplerTiming s = bench.sampler(loaded);
                 out.printf("sampling: %d steps of %d rows (%d rows a forward, the card's forward batch): %.3f s,"
@@ -90,6 +113,18 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Copies model.pt and model.json to a new folder, the card's forward_batch set; every other field kept. */
+    private static void writeCard(Path from, Path to, int forwardBatch) throws IOException {
+        JsonObject card = JsonParser.parseString(Files.readString(from.resolve(ModelCard.CARD_FILE))).getAsJsonObject();
+        card.addProperty("forward_batch", forwardBatch);
+        Files.createDirectories(to);
+        Files.copy(from.resolve(ModelCard.MODEL_FILE), to.resolve(ModelCard.MODEL_FILE));
+        Files.writeString(to.resolve(ModelCard.CARD_FILE),
+                new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(card) + "\n");
+        // the copy must load as a card of its own, its sha256 unchanged
+        ModelCard.load(to);
     }
 
     private static int[] defaultBatches(int card) {

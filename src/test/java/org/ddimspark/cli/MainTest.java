@@ -9,9 +9,12 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.ddimspark.model.ModelCard;
 import org.ddimspark.testing.Models;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,6 +168,35 @@ class MainTest {
         Result bad = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--forward-batch", "4,4");
         assertEquals(Main.USAGE, bad.code());
         assertEquals("ddim bench: forward batch 4 is given twice", bad.err().strip());
+    }
+
+    /** bench --write-card: a copy of the model whose card names the fastest measured forward batch. */
+    @Test
+    void benchWritesTheFastestForwardBatchIntoACopyOfTheCard() throws IOException {
+        Path copy = tmp.resolve("tuned");
+        Result r = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--rows", "6",
+                "--forward-batch", "4,6,1", "--warmup", "0", "--repeats", "1", "--steps", "0", "--write-card", copy.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<Integer, Double> rates = new HashMap<>();
+        for (String line : r.out().lines().toList()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)( \\(card\\))? +[0-9.]+ +([0-9.]+) .*")
+                    .matcher(line);
+            if (m.matches()) {
+                rates.put(Integer.parseInt(m.group(1)), Double.parseDouble(m.group(3)));
+            }
+        }
+        assertEquals(3, rates.size(), r.out());
+        int fastest = rates.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        ModelCard original = ModelCard.load(Models.dir("gaussian-x0-cond"));
+        ModelCard tuned = ModelCard.load(copy);
+        assertEquals(fastest, tuned.forwardBatch(), r.out());
+        assertEquals(original.sha256(), tuned.sha256());
+        assertEquals(original.guidance(), tuned.guidance());
+        assertEquals(original.classNames(), tuned.classNames());
+        assertTrue(r.out().contains("wrote " + copy + ": forward_batch " + fastest + ", the fastest measured"), r.out());
+        Result again = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--write-card", copy.toString());
+        assertEquals(Main.USAGE, again.code());
+        assertEquals("ddim bench: --write-card " + copy + " exists: give a new folder", again.err().strip());
     }
 
     @Test
