@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DdimSamplerTest {
 
-    private static final int[] SHAPE = {1, 4, 6};
-    private static final long[] SEEDS = {0L, 7L, -123456789L};
+    static final int[] SHAPE = {1, 4, 6};
+    static final long[] SEEDS = {0L, 7L, -123456789L};
     private static final int CLASSES = 3;
     /** The worst relative error seen per "spacing / prediction", printed for the record. */
     private static final Map<String, Double> WORST = new TreeMap<>();
@@ -394,7 +394,8 @@ class DdimSamplerTest {
         return out;
     }
 
-    private static float[] latents() {
+    /** x_T of each of {@link #SEEDS}, for the shape {@link #SHAPE}. */
+    static float[] latents() {
         int size = SHAPE[0] * SHAPE[1] * SHAPE[2];
         float[] x = new float[SEEDS.length * size];
         for (int r = 0; r < SEEDS.length; r++) {
@@ -403,7 +404,8 @@ class DdimSamplerTest {
         return x;
     }
 
-    private static double[] row(float[] latents, int r) {
+    /** Request r's values of {@link #latents()}, in double. */
+    static double[] row(float[] latents, int r) {
         int size = latents.length / SEEDS.length;
         double[] out = new double[size];
         for (int i = 0; i < size; i++) {

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.ddimspark.model.ModelCard;
-import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.schedule.NoiseLevel;
 import org.ddimspark.schedule.Spacing;
 import org.ddimspark.testing.GaussianDenoiser;
@@ -28,8 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DpmSolverTest {
 
-    private static final int[] SHAPE = {1, 4, 6};
-    private static final long[] SEEDS = {0L, 7L, -123456789L};
+    private static final int[] SHAPE = DdimSamplerTest.SHAPE;
+    private static final long[] SEEDS = DdimSamplerTest.SEEDS;
     private static final int CLASSES = 3;
     private static final double S = 0.5;
 
@@ -58,7 +57,7 @@ class DpmSolverTest {
                 .optSpacing(card.schedule().kind().isDiffusion() ? Spacing.TRAILING : Spacing.UNIFORM)
                 .optGuidance(conditional ? guidance : Double.NaN).build();
         int[] classes = conditional ? new int[] {0, 2, 1} : null;
-        float[] latents = latents(card.sampleSize());
+        float[] latents = DdimSamplerTest.latents();
         BatchResult result = new DdimSampler(model, options).sample(latents, SEEDS, classes);
         NoiseLevel[] levels = options.levels(card);
         double[] a = new double[levels.length];
@@ -69,7 +68,7 @@ class DpmSolverTest {
         }
         for (int r = 0; r < SEEDS.length; r++) {
             assertNull(result.errors()[r]);
-            double[] expected = ReferenceDdim.sampleDpmSolver2M(model, prediction, a, b, row(latents, r),
+            double[] expected = ReferenceDdim.sampleDpmSolver2M(model, prediction, a, b, DdimSamplerTest.row(latents, r),
                     conditional ? classes[r] : 0, conditional ? CLASSES : 0, conditional ? guidance : 1.0);
             double error = RelativeError.of(result.samples(), r * expected.length, expected);
             // one step from t=999 divides the float32 model output by a = 0.0064: a few 1e-5 of rounding
@@ -85,7 +84,7 @@ class DpmSolverTest {
         SamplerOptions options = SamplerOptions.builder().setSteps(steps).optSolver(solver)
                 .optSpacing(card.schedule().kind().isDiffusion() ? Spacing.TRAILING : Spacing.UNIFORM).build();
         int size = card.sampleSize();
-        float[] latents = latents(size);
+        float[] latents = DdimSamplerTest.latents();
         float[] samples = new DdimSampler(model, options).sample(latents, SEEDS, null).samples();
         NoiseLevel first = options.levels(card)[0];
         double worst = 0;
@@ -128,7 +127,7 @@ class DpmSolverTest {
     void oneAndTwoStepsEqualDdimAndEtaIsRefused() {
         ModelCard card = Models.card("epsilon", Models.LINEAR, "index", SHAPE, 0);
         GaussianDenoiser model = new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), S);
-        float[] latents = latents(card.sampleSize());
+        float[] latents = DdimSamplerTest.latents();
         for (int steps : new int[] {1, 2}) {
             SamplerOptions ddim = SamplerOptions.builder().setSteps(steps).build();
             SamplerOptions dpm = ddim.toBuilder().optSolver(Solver.DPM_SOLVER_2M).build();
@@ -141,22 +140,5 @@ class DpmSolverTest {
         assertEquals(Solver.DPM_SOLVER_2M, Solver.fromId("DPM++2M"));
         assertTrue(SamplerOptions.builder().optSolver(Solver.DPM_SOLVER_2M).build().toString().endsWith("solver=dpm++2m"));
         assertTrue(!SamplerOptions.builder().build().toString().contains("solver"), "DDIM rows keep their settings text");
-    }
-
-    private static float[] latents(int size) {
-        float[] x = new float[SEEDS.length * size];
-        for (int r = 0; r < SEEDS.length; r++) {
-            SeededNoise.fill(SEEDS[r], SeededNoise.LATENT_STREAM, x, r * size, size);
-        }
-        return x;
-    }
-
-    private static double[] row(float[] latents, int r) {
-        int size = latents.length / SEEDS.length;
-        double[] out = new double[size];
-        for (int i = 0; i < size; i++) {
-            out[i] = latents[r * size + i];
-        }
-        return out;
     }
 }
