@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
-import org.ddimspark.sampling.Solver;
 import org.ddimspark.spark.InterpolateJob;
 import org.ddimspark.spark.InterpolateJobOptions;
 import org.ddimspark.spark.RunReport;
@@ -52,10 +51,8 @@ final class InterpolateCommand implements Callable<Integer> {
     @Mixin
     PathOptions path;
 
-    @Option(names = "--solver", paramLabel = "NAME", defaultValue = "ddim",
-            description = "ddim, or dpm++2m: DPM-Solver++(2M), second order, about DDIM's quality in fewer steps"
-                    + " (deterministic: --eta 0) (default: ${DEFAULT-VALUE}).")
-    String solver;
+    @Mixin
+    SolverOption solver;
 
     @Option(names = "--class", paramLabel = "C",
             description = "Class of every frame (class-conditional models; default: the end points' common class with --from, else none).")
@@ -84,8 +81,7 @@ final class InterpolateCommand implements Callable<Integer> {
         InterpolateJobOptions options = options();
         errorRate.validate();
         Map<String, String> inputs = options.from() == null ? Map.of() : Map.of("--from", options.from());
-        device.checkBeforeSpark(spark);
-        ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
+        ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options.device(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = InterpolateJob.run(session, options, card);
             return errorRate.outcome(report, report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
@@ -107,7 +103,7 @@ final class InterpolateCommand implements Callable<Integer> {
                 .optFrom(from)
                 .optFrames(frames)
                 .optClass(classLabel)
-                .optSampler(path.sampler().optSolver(Solver.fromId(solver)).optGuidance(guidance == null ? Double.NaN : guidance).build())
+                .optSampler(solver.applyTo(path.sampler()).optGuidance(guidance == null ? Double.NaN : guidance).build())
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)
                 .optOverwrite(overwrite);

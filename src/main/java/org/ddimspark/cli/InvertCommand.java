@@ -73,8 +73,7 @@ final class InvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InvertJobOptions options = options();
         errorRate.validate();
-        device.checkBeforeSpark(spark);
-        ModelCard card = spark.checkBeforeSpark(Map.of("--input", options.input()), options.output(), options.model(),
+        ModelCard card = spark.checkBeforeSpark(Map.of("--input", options.input()), options.output(), options.model(), options.device(),
                 options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = InvertJob.run(session, options, card);

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
-import org.ddimspark.sampling.Solver;
 import org.ddimspark.spark.ClassMode;
 import org.ddimspark.spark.RunReport;
 import org.ddimspark.spark.SampleJob;
@@ -43,10 +42,8 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     PathOptions path;
 
-    @Option(names = "--solver", paramLabel = "NAME", defaultValue = "ddim",
-            description = "ddim, or dpm++2m: DPM-Solver++(2M), second order, about DDIM's quality in fewer steps"
-                    + " (deterministic: --eta 0) (default: ${DEFAULT-VALUE}).")
-    String solver;
+    @Mixin
+    SolverOption solver;
 
     @Option(names = "--eta", paramLabel = "ETA", defaultValue = "0", description = "0 = deterministic DDIM, 1 = DDPM (default: ${DEFAULT-VALUE}).")
     double eta;
@@ -95,8 +92,7 @@ final class SampleCommand implements Callable<Integer> {
         SampleJobOptions options = options();
         errorRate.validate();
         Map<String, String> inputs = options.fromLatents() == null ? Map.of() : Map.of("--from-latents", options.fromLatents());
-        device.checkBeforeSpark(spark);
-        ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options::validate);
+        ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options.device(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = SampleJob.run(session, options, card);
             return errorRate.outcome(report, report.summary(options.output(), SampleJob.CONTACT_SHEET, "contact sheet"));
@@ -111,7 +107,7 @@ final class SampleCommand implements Callable<Integer> {
         if (classLabel != null && allClasses) {
             throw new IllegalArgumentException("--class and --all-classes exclude each other");
         }
-        SamplerOptions sampler = path.sampler().optSolver(Solver.fromId(solver))
+        SamplerOptions sampler = solver.applyTo(path.sampler())
                 .optEta(eta)
                 .optGuidance(guidance == null ? Double.NaN : guidance)
                 .optClipSample(clipSample)

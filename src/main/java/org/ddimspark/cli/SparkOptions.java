@@ -11,8 +11,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.spark.sql.SparkSession;
+import org.ddimspark.model.DeviceChoice;
 import org.ddimspark.model.EngineSettings;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.model.TorchScriptModel;
 import org.ddimspark.spark.ProgressReporter;
 import org.ddimspark.storage.HadoopSettings;
 import org.ddimspark.storage.ObjectStoreCommit;
@@ -115,10 +117,20 @@ final class SparkOptions {
      * @param inputs the job's inputs by option name, e.g. {@code --input}
      * @param output the {@code --output} value
      * @param model the {@code --model} value
+     * @param device the {@code --device} choice: in local mode, where this JVM runs the tasks, {@code gpu} needs
+     *     a GPU here (on a cluster the executors' engines decide)
      * @param validate checks the job's options against the card
      * @return the model's card
      */
-    ModelCard checkBeforeSpark(Map<String, String> inputs, String output, String model, Consumer<ModelCard> validate) {
+    ModelCard checkBeforeSpark(Map<String, String> inputs, String output, String model, DeviceChoice device,
+            Consumer<ModelCard> validate) {
+        if (device == DeviceChoice.GPU && isLocal()) {
+            try {
+                device.choose(List.of(), TorchScriptModel.engineGpus());
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
         try (StorageProbe storage = probe()) {
             inputs.forEach(storage::requireInput);
             storage.probeOutput("--output", output);
@@ -212,8 +224,8 @@ final class SparkOptions {
         }
     }
 
-    /** Returns whether the job runs in local mode (its executors are this JVM), as {@link #start} decides. */
-    boolean isLocal() {
+    /** Whether the job runs in local mode (its executors are this JVM), as {@link #start} decides. */
+    private boolean isLocal() {
         String resolved = master != null ? master
                 : System.getProperty("spark.master", settings().getOrDefault("spark.master", "local[*]"));
         return resolved.startsWith("local");

@@ -162,13 +162,23 @@ public final class TorchScriptModel implements AutoCloseable {
     }
 
     /**
-     * Returns how many GPUs the PyTorch engine of this JVM sees: 0 with a CPU-only libtorch.
+     * Returns how many GPUs the PyTorch engine of this JVM sees: 0 with a CPU-only libtorch. The engine does
+     * not gain or lose GPUs while the JVM runs, so it is asked once.
      *
      * @return the count
      */
     public static int engineGpus() {
-        EngineSettings.applyDefaults();
-        return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+        return EngineGpus.COUNT;
+    }
+
+    /** The engine's GPU count, asked once per JVM (every task chooses its device by it). */
+    private static final class EngineGpus {
+        static final int COUNT = count();
+
+        private static int count() {
+            EngineSettings.applyDefaults();
+            return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+        }
     }
 
     /** Returns the model's card. */

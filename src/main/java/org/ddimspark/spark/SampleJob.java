@@ -58,12 +58,13 @@ public final class SampleJob {
         times.end(resumed == null ? "plan" : "resume_check");
         RowProgress progress;
         Waves waves;
+        int waveCount;
         IntFunction<Dataset<Row>> rows;
         if (options.fromLatents() == null && kept == 0) {
             // a seed range cuts into ranges: no request table to build, keep or shuffle
             long count = options.count();
-            int n = Waves.count(count, options.waveSize());
-            long per = (count + n - 1) / n;
+            waveCount = Waves.count(count, options.waveSize());
+            long per = (count + waveCount - 1) / waveCount;
             waves = null;
             partitions = TaskSizing.tasks(Math.min(per, count), options.batchSize(), cores, options.partitions());
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, count);
@@ -81,6 +82,7 @@ public final class SampleJob {
             partitions = TaskSizing.tasks(waves.size(), options.batchSize(), cores, options.partitions());
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, Math.max(0, options.count() - kept));
             SamplePartition.Seeds seeds = new SamplePartition.Seeds(options, card.sha256(), progress);
+            waveCount = waves.count();
             int tasks = partitions;
             rows = wave -> waves.get(wave).select("index").as(Encoders.LONG()).repartition(tasks)
                     .mapPartitions(seeds, Encoders.row(OutputSchema.SAMPLE));
@@ -99,10 +101,10 @@ public final class SampleJob {
             partitions = TaskSizing.tasks(waves.size(), options.batchSize(), cores, options.partitions());
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, -1);
             SamplePartition.Latents latents = new SamplePartition.Latents(options, card, progress, duplicated);
+            waveCount = waves.count();
             int tasks = partitions;
             rows = wave -> waves.get(wave).repartition(tasks).mapPartitions(latents, Encoders.row(OutputSchema.SAMPLE));
         }
-        int waveCount = waves == null ? Waves.count(options.count(), options.waveSize()) : waves.count();
         try {
             ParquetOutput.write(spark, waveCount, rows, options.output(), options.overwrite(), options.resume());
         } finally {
