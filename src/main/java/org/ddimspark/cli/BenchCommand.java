@@ -12,8 +12,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.ddimspark.benchmark.Comparison;
+import org.ddimspark.benchmark.ComparisonOptions;
 import org.ddimspark.benchmark.ForwardBenchmark;
 import org.ddimspark.benchmark.ForwardTiming;
+import org.ddimspark.benchmark.LoopComparison;
 import org.ddimspark.benchmark.SamplerTiming;
 import org.ddimspark.model.BundledModels;
 import org.ddimspark.model.EngineSettings;
@@ -28,12 +31,15 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ddim bench}: measure a model's forward for several forward batches, as ratios against the first,
  * and how much of a sampling step is not the network. Runs in this JVM, without Spark, with the intra-op
- * threads of one task ({@code ai.djl.pytorch.num_threads}, default 1).
+ * threads of one task ({@code ai.djl.pytorch.num_threads}, default 1). With {@code --compare FILE}, the
+ * four-column benchmark instead ({@link LoopComparison}), its Markdown table written to FILE.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the model's forward throughput for each forward batch, as a ratio to the first (the"
                 + " baseline, measured in the same run), and the share of a DDIM step that is not the network. No"
-                + " Spark: one task's view, with its intra-op threads (ai.djl.pytorch.num_threads, default 1)."})
+                + " Spark: one task's view, with its intra-op threads (ai.djl.pytorch.num_threads, default 1).",
+            "With --compare FILE: the same sampling as bare forwards, the library's loop, the sample job on"
+                + " local[N] and a plain PyTorch loop, one after the other, into a Markdown table (see README, Speed)."})
 final class BenchCommand implements Callable<Integer> {
 
     @Mixin
@@ -65,6 +71,38 @@ final class BenchCommand implements Callable<Integer> {
                     + " card's forward_batch. Outputs of the copy can differ from the original's in their last bits.")
     Path writeCard;
 
+    @Option(names = "--compare", paramLabel = "FILE",
+            description = "Run the four-column benchmark instead of the forward batches and write its Markdown table"
+                    + " to FILE: --rows images of --steps steps in batches of --batch, --threads in total.")
+    Path compare;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "16",
+            description = "--compare: requests of a batch, the job's --batch-size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "--compare: threads of every column in total: intra-op threads of this JVM's engine (set"
+                    + " before it starts) and of plain PyTorch, local[N] for the job (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--job-rows", paramLabel = "N",
+            description = "--compare: images of the job's second run, for its steady rate (default: 4 x --rows).")
+    Integer jobRows;
+
+    @Option(names = "--python", paramLabel = "PROGRAM",
+            description = "--compare: the Python with torch for the plain PyTorch loop (default: /usr/bin/python3"
+                    + " where it exists, else python3).")
+    String python;
+
+    @Option(names = "--overhead-model", paramLabel = "DIR", defaultValue = "models/gaussian-stripes",
+            description = "--compare: a closed-form model for the fixed cost per step, 'none' for none"
+                    + " (default: ${DEFAULT-VALUE}, measured when it exists).")
+    String overheadModel;
+
+    @Option(names = "--overhead-steps", paramLabel = "S", defaultValue = "200",
+            description = "--compare: steps of the fixed-cost measurement (default: ${DEFAULT-VALUE}).")
+    int overheadSteps;
+
     @Spec
     CommandSpec spec;
 
@@ -73,6 +111,9 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (writeCard != null && Files.exists(writeCard)) {
             throw new IllegalArgumentException("--write-card " + writeCard + " exists: give a new folder");
+        }
+        if (compare != null) {
+            return compare(out);
         }
         Path dir = BundledModels.resolve(model.model);
         ForwardBenchmark.Builder builder = ForwardBenchmark.builder().optRows(rows).optWarmups(warmups)
@@ -113,6 +154,40 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The four-column benchmark. */
+    private int compare(PrintWriter out) throws IOException {
+        Path overhead = "none".equals(overheadModel) || !Files.isDirectory(Path.of(overheadModel)) ? null
+                : Path.of(overheadModel);
+        ComparisonOptions options = new ComparisonOptions(rows, batch, steps, threads,
+                jobRows != null ? jobRows : 4 * rows, python != null ? python : defaultPython(), overhead, overheadSteps);
+        Path dir = BundledModels.resolve(model.model);
+        // the engine reads its intra-op threads when it starts: this JVM's columns get --threads when it has not
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        Path work = Files.createTempDirectory("ddim-bench-");
+        try (TorchScriptModel loaded = TorchScriptModel.load(dir)) {
+            out.printf("bench --compare: %s on %s: a. bare forwards, b. library loop, c. sample job, d. plain PyTorch%n",
+                    loaded.card().name(), loaded.device());
+            Comparison result = new LoopComparison(options, work).run(dir, loaded);
+            result.write(compare);
+            out.print(result.markdown());
+            out.printf("wrote %s%n", compare);
+        }
+        deleteTree(work);
+        return 0;
+    }
+
+    private static String defaultPython() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Copies model.pt and model.json to a new folder, the card's forward_batch set; every other field kept. */

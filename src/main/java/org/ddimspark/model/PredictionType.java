@@ -12,33 +12,51 @@ public enum PredictionType {
     /** The noise: noise = out, x0 = (x - b out) / a. */
     EPSILON("epsilon") {
         @Override
-        public void toCleanAndNoise(double out, double x, double a, double b, double[] pair) {
-            pair[0] = (x - b * out) / a;
-            pair[1] = out;
+        public void toCleanAndNoise(double[] out, float[] x, int offset, int count, double a, double b, double[] x0,
+                double[] noise) {
+            for (int i = 0; i < count; i++) {
+                double o = out[offset + i];
+                x0[i] = (x[offset + i] - b * o) / a;
+                noise[i] = o;
+            }
         }
     },
     /** v = a noise - b x0 (Salimans &amp; Ho), on a variance-preserving path: x0 = a x - b v, noise = b x + a v. */
     V_PREDICTION("v_prediction") {
         @Override
-        public void toCleanAndNoise(double out, double x, double a, double b, double[] pair) {
-            pair[0] = a * x - b * out;
-            pair[1] = b * x + a * out;
+        public void toCleanAndNoise(double[] out, float[] x, int offset, int count, double a, double b, double[] x0,
+                double[] noise) {
+            for (int i = 0; i < count; i++) {
+                double o = out[offset + i];
+                double xi = x[offset + i];
+                x0[i] = a * xi - b * o;
+                noise[i] = b * xi + a * o;
+            }
         }
     },
     /** The clean sample: x0 = out, noise = (x - a out) / b. */
     SAMPLE("sample") {
         @Override
-        public void toCleanAndNoise(double out, double x, double a, double b, double[] pair) {
-            pair[0] = out;
-            pair[1] = (x - a * out) / b;
+        public void toCleanAndNoise(double[] out, float[] x, int offset, int count, double a, double b, double[] x0,
+                double[] noise) {
+            for (int i = 0; i < count; i++) {
+                double o = out[offset + i];
+                x0[i] = o;
+                noise[i] = (x[offset + i] - a * o) / b;
+            }
         }
     },
     /** The rectified-flow velocity v = noise - x0 on x = (1 - t) x0 + t noise: x0 = x - t v, noise = x + (1 - t) v. */
     FLOW_VELOCITY("flow_velocity") {
         @Override
-        public void toCleanAndNoise(double out, double x, double a, double b, double[] pair) {
-            pair[0] = x - b * out;
-            pair[1] = x + a * out;
+        public void toCleanAndNoise(double[] out, float[] x, int offset, int count, double a, double b, double[] x0,
+                double[] noise) {
+            for (int i = 0; i < count; i++) {
+                double o = out[offset + i];
+                double xi = x[offset + i];
+                x0[i] = xi - b * o;
+                noise[i] = xi + a * o;
+            }
         }
     };
 
@@ -49,15 +67,20 @@ public enum PredictionType {
     }
 
     /**
-     * Converts one element of a network output to (x0, noise).
+     * Converts a run of network outputs to (x0, noise), element by element: a loop per type, so that the
+     * sampler's inner loop makes no call per element.
      *
-     * @param out the network's output
-     * @param x the input x at this point
+     * @param out the network's outputs
+     * @param x the inputs x at this point, laid out as {@code out}
+     * @param offset the first element of the run in {@code out} and {@code x}
+     * @param count the elements of the run
      * @param a the signal coefficient of this point
      * @param b the noise coefficient of this point
-     * @param pair receives x0 in [0] and noise in [1]
+     * @param x0 receives x0 of element {@code offset + i} at {@code i}
+     * @param noise receives the noise of element {@code offset + i} at {@code i}
      */
-    public abstract void toCleanAndNoise(double out, double x, double a, double b, double[] pair);
+    public abstract void toCleanAndNoise(double[] out, float[] x, int offset, int count, double a, double b,
+            double[] x0, double[] noise);
 
     /** Returns the name used in model cards. */
     public String id() {

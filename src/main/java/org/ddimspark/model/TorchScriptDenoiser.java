@@ -9,6 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * A {@link Denoiser} on a {@link TorchScriptModel}: one DJL predictor, and one native memory scope per
@@ -21,6 +24,8 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     private final Predictor<NDList, NDList> predictor;
     private final Shape sampleShape;
     private final int forwardBatch;
+    /** The x of one chunk, reused by every forward: the engine reads it in place. */
+    private ByteBuffer input;
 
     TorchScriptDenoiser(ModelCard card, ZooModel<NDList, NDList> model, int forwardBatch) {
         if (forwardBatch < 1) {
@@ -55,40 +60,47 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         int size = card.sampleSize();
         int chunk = forwardBatch;
         float[] out = new float[batch * size];
-        float[] xs = new float[chunk * size];
+        if (input == null) {
+            input = ByteBuffer.allocateDirect(chunk * size * Float.BYTES).order(ByteOrder.nativeOrder());
+        }
+        FloatBuffer xs = input.asFloatBuffer();
         float[] ts = new float[chunk];
         long[] ys = y == null ? null : new long[chunk];
         for (int start = 0; start < batch; start += chunk) {
             int rows = Math.min(chunk, batch - start);
+            xs.clear();
             for (int r = 0; r < chunk; r++) {
                 int source = start + (r < rows ? r : 0);
-                System.arraycopy(x, source * size, xs, r * size, size);
+                xs.put(x, source * size, size);
                 ts[r] = t[source];
                 if (ys != null) {
                     ys[r] = y[source];
                 }
             }
-            float[] result = forwardChunk(xs, ts, ys, chunk);
-            System.arraycopy(result, 0, out, start * size, rows * size);
+            forwardChunk(ts, ys, chunk, out, start * size, rows * size);
         }
         return out;
     }
 
-    private float[] forwardChunk(float[] x, float[] t, long[] y, int rows) {
+    /**
+     * One forward of {@code rows} rows whose x is in {@link #input}: the first {@code kept} output values go to
+     * {@code out} from {@code offset}. The input tensor shares {@link #input}'s memory (on the CPU) and is
+     * freed with the scope before the buffer is filled again.
+     */
+    private void forwardChunk(float[] t, long[] y, int rows, float[] out, int offset, int kept) {
         try (NDManager scope = parent.newSubManager()) {
-            NDArray xs = scope.create(x, new Shape(rows).addAll(sampleShape));
+            NDArray xs = scope.create(input, new Shape(rows).addAll(sampleShape), DataType.FLOAT32);
             NDArray ts = scope.create(t, new Shape(rows));
-            NDList input = y == null ? new NDList(xs, ts) : new NDList(xs, ts, scope.create(y, new Shape(rows)));
-            NDArray out = predictor.predict(input).get(0);
-            if (out.getDataType() != DataType.FLOAT32) {
-                out = out.toType(DataType.FLOAT32, false);
+            NDList inputs = y == null ? new NDList(xs, ts) : new NDList(xs, ts, scope.create(y, new Shape(rows)));
+            NDArray result = predictor.predict(inputs).get(0);
+            if (result.getDataType() != DataType.FLOAT32) {
+                result = result.toType(DataType.FLOAT32, false);
             }
-            float[] values = out.toFloatArray();
-            if (values.length != x.length) {
-                throw new IllegalStateException("model '" + card.name() + "' returned " + values.length + " values for "
+            if (result.size() != (long) rows * card.sampleSize()) {
+                throw new IllegalStateException("model '" + card.name() + "' returned " + result.size() + " values for "
                         + rows + " x " + card.sampleSize() + " inputs: its output does not match sample_shape");
             }
-            return values;
+            result.toByteBuffer().asFloatBuffer().get(out, offset, kept);
         } catch (TranslateException e) {
             throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
                     + e.getMessage(), e);

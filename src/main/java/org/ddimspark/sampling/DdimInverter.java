@@ -69,7 +69,8 @@ public final class DdimInverter {
         boolean flow = !card.schedule().kind().isDiffusion();
         PredictionType type = card.prediction();
         int steps = levels.length - 1;
-        double[] pair = new double[2];
+        double[] x0 = new double[sampleSize];
+        double[] noise = new double[sampleSize];
         for (int k = 0; k < steps; k++) {
             NoiseLevel from = levels[k];
             NoiseLevel to = levels[k + 1];
@@ -81,12 +82,10 @@ public final class DdimInverter {
                     errors[r] = "model output is not finite: at inversion step " + (k + 1) + " of " + steps
                             + " (" + evaluated.label() + ")";
                 }
+                type.toCleanAndNoise(out, x, base, sampleSize, evaluated.a(), evaluated.b(), x0, noise);
                 for (int i = 0; i < sampleSize; i++) {
-                    double xs = x[base + i];
-                    type.toCleanAndNoise(out[base + i], xs, evaluated.a(), evaluated.b(), pair);
-                    double noise = pair[1];
-                    double x0 = evaluated == from ? pair[0] : (xs - from.b() * noise) / from.a();
-                    x[base + i] = (float) (to.a() * x0 + to.b() * noise);
+                    double clean = evaluated == from ? x0[i] : (x[base + i] - from.b() * noise[i]) / from.a();
+                    x[base + i] = (float) (to.a() * clean + to.b() * noise[i]);
                 }
             }
         }

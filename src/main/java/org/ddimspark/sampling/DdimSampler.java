@@ -54,7 +54,6 @@ public final class DdimSampler implements Sampler {
         double guidance = options.guidanceFor(card, classes != null);
         int steps = levels.length - 1;
         PredictionType type = card.prediction();
-        double[] pair = new double[2];
         double[] x0 = new double[sampleSize];
         double[] noise = new double[sampleSize];
         boolean multistep = options.solver() == Solver.DPM_SOLVER_2M;
@@ -75,11 +74,7 @@ public final class DdimSampler implements Sampler {
                 if (errors[r] == null && !GuidedPrediction.allFinite(out, base, sampleSize)) {
                     errors[r] = "model output is not finite: at step " + (k + 1) + " of " + steps + " (" + from.label() + ")";
                 }
-                for (int i = 0; i < sampleSize; i++) {
-                    type.toCleanAndNoise(out[base + i], x[base + i], from.a(), from.b(), pair);
-                    x0[i] = pair[0];
-                    noise[i] = pair[1];
-                }
+                type.toCleanAndNoise(out, x, base, sampleSize, from.a(), from.b(), x0, noise);
                 limit(x0);
                 if (multistep) {
                     for (int i = 0; i < sampleSize; i++) {
@@ -91,9 +86,15 @@ public final class DdimSampler implements Sampler {
                         }
                     }
                 }
-                for (int i = 0; i < sampleSize; i++) {
-                    double z = sigma == 0.0 ? 0.0 : SeededNoise.gaussian(seeds[r], stream, i);
-                    x[base + i] = (float) DdimStep.next(x0[i], noise[i], z, to, noiseCoefficient, sigma);
+                if (sigma == 0.0) {
+                    for (int i = 0; i < sampleSize; i++) {
+                        x[base + i] = (float) DdimStep.next(x0[i], noise[i], 0.0, to, noiseCoefficient, 0.0);
+                    }
+                } else {
+                    for (int i = 0; i < sampleSize; i++) {
+                        double z = SeededNoise.gaussian(seeds[r], stream, i);
+                        x[base + i] = (float) DdimStep.next(x0[i], noise[i], z, to, noiseCoefficient, sigma);
+                    }
                 }
             }
         }

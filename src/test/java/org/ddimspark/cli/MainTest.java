@@ -199,6 +199,54 @@ class MainTest {
         assertEquals("ddim bench: --write-card " + copy + " exists: give a new folder", again.err().strip());
     }
 
+    /**
+     * bench --compare on a small closed-form setting: the four columns run (the job twice in JVMs of its own, the plain loop
+     * where /usr/bin/python3 has torch) and the table is written; what it measures, not how fast.
+     */
+    @Test
+    void benchCompareWritesTheFourColumnTable() throws IOException, InterruptedException {
+        Path table = tmp.resolve("tables/bench.md");
+        Result r = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--compare", table.toString(),
+                "--rows", "4", "--batch", "2", "--steps", "500", "--job-rows", "200", "--python", "/usr/bin/python3",
+                "--overhead-model", Models.dir("gaussian-eps").toString(), "--overhead-steps", "5");
+        assertEquals(0, r.code(), r.err());
+        String md = Files.readString(table);
+        assertTrue(r.out().contains(md), r.out());
+        assertTrue(md.startsWith("## `gaussian-x0-cond` (sha256 537a4a2f76ff) on cpu()\n\n4 images of 500 DDIM steps (eta 0)"
+                + " in batches of 2 (4 rows a forward), 1 thread in total;"), md);
+        boolean torch = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start().waitFor() == 0;
+        String number = "[0-9]+\\.[0-9]+";
+        List<String> columns = new ArrayList<>(List.of("a. bare forwards", "b. library loop", "c. sample job"));
+        if (torch) {
+            columns.add("d. plain PyTorch");
+        } else {
+            assertTrue(md.contains("- d. plain PyTorch: not measured: /usr/bin/python3 cannot import torch"), md);
+        }
+        for (String column : columns) {
+            // images/s, ms/step, start-up (the job only), peak RSS MiB, GFLOP/s (n/a: the closed form has no layers)
+            String startup = column.startsWith("c") ? "-?" + number : "";
+            String gflops = torch ? number : "n/a";
+            assertTrue(md.lines().anyMatch(l -> l.matches("\\| " + java.util.regex.Pattern.quote(column) + " \\| "
+                    + number + " \\| " + number + " \\| " + startup + " \\| [0-9]+ \\| " + gflops + " \\| .+ \\|")),
+                    column + " in\n" + md);
+        }
+        // the larger job's 196 more images of 500 steps outweigh the start-up's run-to-run noise
+        assertTrue(md.contains("| c. sample job |") && md.contains("local[1], one intra-op thread a task; marginal rate"
+                + " between 4 and 200 images"), md);
+        assertTrue(md.contains("| b/a: the loop over the bare network | "), md);
+        assertTrue(md.contains("| c/a: the job over the bare network | "), md);
+        assertEquals(torch, md.contains("| c/d: the job over plain PyTorch (steady state) | "), md);
+        assertTrue(md.contains("Fixed cost per step: gaussian-eps (" + Models.dir("gaussian-eps") + "), 64 images of 5"
+                + " steps in batches of 16"), md);
+        assertTrue(md.lines().anyMatch(l -> l.matches("\\| b\\. library loop \\| " + number
+                + " \\| <= 0\\.1 ms: (met|missed) \\|")), md);
+        assertTrue(md.matches("(?s).*Ceiling: a float32 1024 x 1024 matrix product through the same engine, device and"
+                + " threads ran at " + number + " GFLOP/s.*"), md);
+
+        assertUsageError("ddim bench: rows (5) must be a multiple of the batch (2)", "bench", "--model",
+                Models.dir("gaussian-x0-cond").toString(), "--compare", table.toString(), "--rows", "5", "--batch", "2");
+    }
+
     @Test
     void sampleRunsSparkWithConfigFileDefaultsThatTheCommandLineOverrides() throws IOException {
         Path config = tmp.resolve("job.conf");
