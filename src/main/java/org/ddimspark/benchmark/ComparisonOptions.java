@@ -14,9 +14,10 @@ import java.nio.file.Path;
  * @param python the interpreter of column d, which must have torch
  * @param overheadModel a closed-form model directory for the fixed cost per step, or null for none
  * @param overheadSteps the steps of the fixed-cost measurement
+ * @param rounds the rounds, each of which runs every column once; the median round of each column counts
  */
 public record ComparisonOptions(int rows, int batch, int steps, int threads, int jobRows, String python,
-        Path overheadModel, int overheadSteps) {
+        Path overheadModel, int overheadSteps, int rounds) {
 
     /** Batches of the fixed-cost measurement, each of the closed-form model's forward batch. */
     static final int OVERHEAD_BATCHES = 4;
@@ -28,6 +29,7 @@ public record ComparisonOptions(int rows, int batch, int steps, int threads, int
         positive(steps, "steps");
         positive(threads, "threads");
         positive(overheadSteps, "overhead steps");
+        positive(rounds, "rounds");
         if (rows % batch != 0) {
             throw new IllegalArgumentException("rows (" + rows + ") must be a multiple of the batch (" + batch + ")");
         }

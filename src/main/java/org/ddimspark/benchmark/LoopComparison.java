@@ -30,13 +30,13 @@ import org.ddimspark.schedule.NoiseLevel;
  * and the fixed cost per step of a, b and d on a closed-form model (batches of the card's forward batch: the
  * network's compute is almost nil), the network's operations per row and the engine's float32 matrix-product rate as the
  * ceiling of its GFLOP/s. Columns a and b run in this JVM on the loaded model, each after a warm-up batch;
- * c and d in their own processes.
+ * c and d in processes of their own. Every column runs once a round, and the median round counts.
  */
 public final class LoopComparison {
 
     private static final int MATMUL_SIZE = 1024;
-    /** Runs of the fixed-cost columns in this JVM, of which the median counts: the first ones compile the loop. */
-    private static final int OVERHEAD_REPEATS = 5;
+    /** Rounds of the fixed-cost columns in this JVM, of which the median counts: the first ones compile the loop. */
+    private static final int OVERHEAD_ROUNDS = 5;
 
     private final ComparisonOptions options;
     private final Path work;
@@ -65,27 +65,36 @@ public final class LoopComparison {
         String device = model.device();
         int rows = options.rows();
         int batch = options.batch();
-        List<ColumnTiming> columns = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        columns.add(floor(model, rows, batch, options.steps(), 1));
-        columns.add(loop(model, rows, batch, options.steps(), 1));
-        try {
-            columns.add(new SampleJobProcess(work).run(dir, card.isConditional(), rows, options.jobRows(), batch,
-                    options.steps(), options.threads()));
-        } catch (IllegalStateException e) {
-            notes.add("c. sample job: not measured: " + e.getMessage());
-        }
         PlainPyTorchLoop plain = new PlainPyTorchLoop(options.python(), work);
         String unavailable = plain.unavailable();
-        String torchDevice = device.startsWith("gpu") ? "cuda" : "cpu";
-        double flops = Double.NaN;
-        if (unavailable == null) {
-            columns.add(plain.run(dir, rows, batch, options.steps(), options.threads(), torchDevice));
-            flops = plain.flopsPerRow(dir);
-        } else {
+        if (unavailable != null) {
             notes.add("d. plain PyTorch: not measured: " + unavailable);
         }
-        List<ColumnTiming> overhead = new ArrayList<>();
+        String torchDevice = device.startsWith("gpu") ? "cuda" : "cpu";
+        SampleJobProcess job = new SampleJobProcess(work);
+        // every column once a round, so that the machine's drift over minutes falls on all of them alike
+        List<List<ColumnTiming>> rounds = new ArrayList<>();
+        try (InProcessColumns inProcess = new InProcessColumns(model, rows, batch, options.steps())) {
+            for (int round = 0; round < options.rounds(); round++) {
+                List<ColumnTiming> timings = new ArrayList<>(inProcess.round(round % 2 == 1));
+                if (notes.stream().noneMatch(n -> n.startsWith("c."))) {
+                    try {
+                        timings.add(job.run(dir, card.isConditional(), rows, options.jobRows(), batch, options.steps(),
+                                options.threads(), device.startsWith("gpu")));
+                    } catch (IllegalStateException e) {
+                        notes.add("c. sample job: not measured: " + e.getMessage());
+                    }
+                }
+                if (unavailable == null) {
+                    timings.add(plain.run(dir, rows, batch, options.steps(), options.threads(), torchDevice));
+                }
+                rounds.add(timings);
+            }
+        }
+        List<ColumnTiming> columns = medians(rounds);
+        double flops = unavailable == null ? plain.flopsPerRow(dir) : Double.NaN;
+        List<ColumnTiming> overhead = List.of();
         String overheadModel = null;
         if (options.overheadModel() != null) {
             try (TorchScriptModel closedForm = TorchScriptModel.load(options.overheadModel())) {
@@ -93,72 +102,117 @@ public final class LoopComparison {
                 // a batch of one forward chunk: no padding, and without guidance (the card's) one forward a step
                 int perBatch = closedForm.card().forwardBatch();
                 int n = ComparisonOptions.OVERHEAD_BATCHES * perBatch;
-                overhead.add(floor(closedForm, n, perBatch, options.overheadSteps(), OVERHEAD_REPEATS));
-                overhead.add(loop(closedForm, n, perBatch, options.overheadSteps(), OVERHEAD_REPEATS));
-                if (unavailable == null) {
-                    overhead.add(plain.run(options.overheadModel(), n, perBatch, options.overheadSteps(),
-                            options.threads(), torchDevice));
+                List<List<ColumnTiming>> overheadRounds = new ArrayList<>();
+                try (InProcessColumns inProcess = new InProcessColumns(closedForm, n, perBatch, options.overheadSteps())) {
+                    for (int round = 0; round < OVERHEAD_ROUNDS; round++) {
+                        List<ColumnTiming> timings = new ArrayList<>(inProcess.round(round % 2 == 1));
+                        if (unavailable == null) {
+                            timings.add(plain.run(options.overheadModel(), n, perBatch, options.overheadSteps(),
+                                    options.threads(), torchDevice));
+                        }
+                        overheadRounds.add(timings);
+                    }
                 }
+                overhead = medians(overheadRounds);
             }
         }
         return new Comparison(card.name(), card.sha256().substring(0, 12), device, options,
                 forwardRows(card, batch), columns, overhead, overheadModel, flops, ceilingGflops(model), notes);
     }
 
-    /** Column a: the forwards of the loop, at the loop's points, with its guidance halves, and nothing else. */
-    private ColumnTiming floor(TorchScriptModel model, int rows, int batch, int steps, int repeats) {
-        ModelCard card = model.card();
-        NoiseLevel[] levels = SamplerOptions.builder().setSteps(steps).build().levels(card);
-        int forwardRows = forwardRows(card, batch);
-        float[] x = noise(card, forwardRows);
-        long[] y = card.isConditional() ? LongStream.range(0, forwardRows)
-                .map(r -> r < batch ? r % card.numClasses() : card.numClasses()).toArray() : null;
-        float[][] t = new float[levels.length - 1][forwardRows];
-        for (int k = 0; k < t.length; k++) {
-            Arrays.fill(t[k], (float) levels[k].modelTime());
+    /** Each column's median round: the median seconds and start-up, the largest peak memory. */
+    private static List<ColumnTiming> medians(List<List<ColumnTiming>> rounds) {
+        List<ColumnTiming> medians = new ArrayList<>();
+        for (int c = 0; c < rounds.get(0).size(); c++) {
+            int column = c;
+            List<ColumnTiming> all = rounds.stream().filter(r -> r.size() > column).map(r -> r.get(column)).toList();
+            ColumnTiming first = all.get(0);
+            double seconds = ForwardBenchmark.median(all.stream().mapToDouble(ColumnTiming::seconds).toArray());
+            double startup = ForwardBenchmark.median(all.stream().mapToDouble(ColumnTiming::startupSeconds).toArray());
+            long peak = all.stream().mapToLong(ColumnTiming::peakRssBytes).max().orElse(-1);
+            medians.add(new ColumnTiming(first.name(), first.images(), first.batch(), first.steps(), seconds, startup,
+                    peak, first.threads(), first.how() + "; median of " + all.size() + " round"
+                    + (all.size() == 1 ? "" : "s")));
         }
-        try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
-            for (float[] tk : t) {
-                denoiser.forward(x, tk, y, forwardRows);
-            }
-            PeakMemory.resetSelf();
-            double[] times = new double[repeats];
-            for (int i = 0; i < repeats; i++) {
-                long started = System.nanoTime();
-                for (int b = 0; b < rows / batch; b++) {
-                    for (float[] tk : t) {
-                        denoiser.forward(x, tk, y, forwardRows);
-                    }
-                }
-                times[i] = (System.nanoTime() - started) / 1e9;
-            }
-            double seconds = ForwardBenchmark.median(times);
-            return new ColumnTiming("a. bare forwards", rows, batch, t.length, seconds, Double.NaN, PeakMemory.self(),
-                    EngineSettings.intraOpThreads(), "this JVM: DJL forwards of " + forwardRows + " rows in chunks of the card's "
-                    + card.forwardBatch() + ", " + threads(EngineSettings.intraOpThreads()));
-        }
+        return medians;
     }
 
-    /** Column b: the library's loop over seeded x_T, the sampler a task would use on this device. */
-    private ColumnTiming loop(TorchScriptModel model, int rows, int batch, int steps, int repeats) {
-        ModelCard card = model.card();
-        SamplerOptions sampling = SamplerOptions.builder().setSteps(steps).build();
-        try (TorchScriptDenoiser denoiser = model.newDenoiser()) {
-            Sampler sampler = Sampler.of(denoiser, sampling);
+    /**
+     * Columns a and b in this JVM on one model: a denoiser each, warmed up with a batch at creation; each
+     * round times every image of a, then of b (b first when reversed).
+     */
+    private static final class InProcessColumns implements AutoCloseable {
+
+        private final ModelCard card;
+        private final int rows;
+        private final int batch;
+        private final int forwardRows;
+        private final float[] x;
+        private final long[] y;
+        private final float[][] t;
+        private final TorchScriptDenoiser bare;
+        private final TorchScriptDenoiser looped;
+        private final Sampler sampler;
+
+        InProcessColumns(TorchScriptModel model, int rows, int batch, int steps) {
+            this.card = model.card();
+            this.rows = rows;
+            this.batch = batch;
+            SamplerOptions sampling = SamplerOptions.builder().setSteps(steps).build();
+            NoiseLevel[] levels = sampling.levels(card);
+            this.forwardRows = forwardRows(card, batch);
+            this.x = noise(card, forwardRows);
+            this.y = card.isConditional() ? LongStream.range(0, forwardRows)
+                    .map(r -> r < batch ? r % card.numClasses() : card.numClasses()).toArray() : null;
+            this.t = new float[levels.length - 1][forwardRows];
+            for (int k = 0; k < t.length; k++) {
+                Arrays.fill(t[k], (float) levels[k].modelTime());
+            }
+            this.bare = model.newDenoiser();
+            this.looped = model.newDenoiser();
+            this.sampler = Sampler.of(looped, sampling);
+            floor();
             sample(sampler, card, 0, batch);
-            PeakMemory.resetSelf();
-            double[] times = new double[repeats];
-            for (int i = 0; i < repeats; i++) {
+        }
+
+        /** a: the forwards of the loop, at the loop's points, with its guidance halves, and nothing else. */
+        private void floor() {
+            for (float[] tk : t) {
+                bare.forward(x, tk, y, forwardRows);
+            }
+        }
+
+        List<ColumnTiming> round(boolean reversed) {
+            double[] seconds = new double[2];
+            long[] peaks = new long[2];
+            for (int i = 0; i < 2; i++) {
+                int column = reversed ? 1 - i : i;
+                PeakMemory.resetSelf();
                 long started = System.nanoTime();
                 for (int b = 0; b < rows / batch; b++) {
-                    sample(sampler, card, b * batch, batch);
+                    if (column == 0) {
+                        floor();
+                    } else {
+                        // b: the library's loop over seeded x_T, the sampler a task would use on this device
+                        sample(sampler, card, b * batch, batch);
+                    }
                 }
-                times[i] = (System.nanoTime() - started) / 1e9;
+                seconds[column] = (System.nanoTime() - started) / 1e9;
+                peaks[column] = PeakMemory.self();
             }
-            double seconds = ForwardBenchmark.median(times);
-            return new ColumnTiming("b. library loop", rows, batch, sampling.levels(card).length - 1, seconds,
-                    Double.NaN, PeakMemory.self(), EngineSettings.intraOpThreads(), "this JVM: "
-                    + sampler.getClass().getSimpleName() + ", " + threads(EngineSettings.intraOpThreads()));
+            int threads = EngineSettings.intraOpThreads();
+            return List.of(
+                    new ColumnTiming("a. bare forwards", rows, batch, t.length, seconds[0], Double.NaN, peaks[0], threads,
+                            "this JVM: DJL forwards of " + forwardRows + " rows in chunks of the card's "
+                            + card.forwardBatch() + ", " + threads(threads)),
+                    new ColumnTiming("b. library loop", rows, batch, t.length, seconds[1], Double.NaN, peaks[1], threads,
+                            "this JVM: " + sampler.getClass().getSimpleName() + ", " + threads(threads)));
+        }
+
+        @Override
+        public void close() {
+            bare.close();
+            looped.close();
         }
     }
 

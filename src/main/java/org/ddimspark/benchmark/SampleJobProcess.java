@@ -40,13 +40,21 @@ final class SampleJobProcess {
      * @param batch the job's {@code --batch-size}
      * @param steps the steps
      * @param threads the cores of {@code local[N]}, a task per core with one intra-op thread each
+     * @param gpu whether the tasks run the model on the GPU ({@code --device gpu}: a local run's tasks are given
+     *     no GPU address, and {@code auto} would keep them on the CPU)
      * @return the timing: the images and seconds between the two runs, and the start-up they imply
      * @throws IOException when a JVM cannot start
      */
-    ColumnTiming run(Path model, boolean conditional, int smaller, int larger, int batch, int steps, int threads)
-            throws IOException {
-        ChildProcess first = job(model, conditional, smaller, batch, steps, threads);
-        ChildProcess second = job(model, conditional, larger, batch, steps, threads);
+    ColumnTiming run(Path model, boolean conditional, int smaller, int larger, int batch, int steps, int threads,
+            boolean gpu) throws IOException {
+        List<String> options = new ArrayList<>(List.of("--model", model.toString(), "--steps", Integer.toString(steps),
+                "--batch-size", Integer.toString(batch), "--master", "local[" + threads + "]", "--device",
+                gpu ? "gpu" : "cpu", "--quiet", "--overwrite"));
+        if (conditional) {
+            options.add("--all-classes");
+        }
+        ChildProcess first = job(options, smaller);
+        ChildProcess second = job(options, larger);
         double seconds = second.seconds() - first.seconds();
         int images = larger - smaller;
         if (seconds <= 0) {
@@ -56,19 +64,16 @@ final class SampleJobProcess {
         double startup = first.seconds() - smaller * seconds / images;
         return new ColumnTiming("c. sample job", images, batch, steps, seconds, startup,
                 Math.max(first.peakRssBytes(), second.peakRssBytes()), threads,
-                "local[" + threads + "], one intra-op thread a task; marginal rate between " + smaller + " and " + larger
-                        + " images (" + String.format("%.1f s and %.1f s", first.seconds(), second.seconds()) + ")");
+                "local[" + threads + "], one intra-op thread a task" + (gpu ? ", --device gpu" : "")
+                        + "; marginal rate between " + smaller + " and " + larger + " images");
     }
 
-    private ChildProcess job(Path model, boolean conditional, int count, int batch, int steps, int threads) throws IOException {
+    private ChildProcess job(List<String> options, int count) throws IOException {
         Path output = work.resolve("sample-" + count);
         List<String> command = javaCommand();
-        command.addAll(List.of("org.ddimspark.cli.Main", "sample", "--model", model.toString(), "--output",
-                output.toString(), "--overwrite", "--count", Integer.toString(count), "--steps", Integer.toString(steps),
-                "--batch-size", Integer.toString(batch), "--master", "local[" + threads + "]", "--quiet"));
-        if (conditional) {
-            command.add("--all-classes");
-        }
+        command.addAll(List.of("org.ddimspark.cli.Main", "sample", "--output", output.toString(), "--count",
+                Integer.toString(count)));
+        command.addAll(options);
         ChildProcess p = ChildProcess.run(command, work.resolve("sample-" + count + ".log"), TIMEOUT_SECONDS);
         Path report = output.resolve(RunReport.FILE);
         if (p.exitCode() != 0 || !Files.exists(report)) {

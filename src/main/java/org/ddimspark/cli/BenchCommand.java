@@ -94,10 +94,16 @@ final class BenchCommand implements Callable<Integer> {
                     + " where it exists, else python3).")
     String python;
 
-    @Option(names = "--overhead-model", paramLabel = "DIR", defaultValue = "models/gaussian-stripes",
-            description = "--compare: a closed-form model for the fixed cost per step, 'none' for none"
-                    + " (default: ${DEFAULT-VALUE}, measured when it exists).")
+    @Option(names = "--overhead-model", paramLabel = "DIR", defaultValue = "src/test/resources/models/gaussian-eps",
+            description = "--compare: a model with almost no compute for the fixed cost per step, 'none' for none"
+                    + " (default: ${DEFAULT-VALUE}, the tests' closed-form 1 x 16 x 16 model in a checkout of the"
+                    + " repository; skipped where it does not exist).")
     String overheadModel;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "--compare: rounds, each running every column once, of which the median counts (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Option(names = "--overhead-steps", paramLabel = "S", defaultValue = "200",
             description = "--compare: steps of the fixed-cost measurement (default: ${DEFAULT-VALUE}).")
@@ -161,7 +167,8 @@ final class BenchCommand implements Callable<Integer> {
         Path overhead = "none".equals(overheadModel) || !Files.isDirectory(Path.of(overheadModel)) ? null
                 : Path.of(overheadModel);
         ComparisonOptions options = new ComparisonOptions(rows, batch, steps, threads,
-                jobRows != null ? jobRows : 4 * rows, python != null ? python : defaultPython(), overhead, overheadSteps);
+                jobRows != null ? jobRows : 4 * rows, python != null ? python : defaultPython(), overhead, overheadSteps,
+                rounds);
         Path dir = BundledModels.resolve(model.model);
         // the engine reads its intra-op threads when it starts: this JVM's columns get --threads when it has not
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));

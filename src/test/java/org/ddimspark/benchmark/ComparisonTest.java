@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The four-column table's arithmetic and verdicts, on figures chosen so that every number is known. */
 class ComparisonTest {
 
-    private static final ComparisonOptions OPTIONS = new ComparisonOptions(64, 16, 10, 1, 256, "python3", null, 100);
+    private static final ComparisonOptions OPTIONS = new ComparisonOptions(64, 16, 10, 1, 256, "python3", null, 100, 3);
 
     private static ColumnTiming column(String name, double seconds, double startup) {
         return new ColumnTiming(name, 64, 16, 10, seconds, startup, 300L << 20, 1, "how " + name.charAt(0));
@@ -70,10 +70,10 @@ class ComparisonTest {
     @Test
     void optionsRefuseWhatCannotBeMeasured() {
         assertEquals("rows (10) must be a multiple of the batch (4)", assertThrows(IllegalArgumentException.class,
-                () -> new ComparisonOptions(10, 4, 2, 1, 20, "python3", Path.of("x"), 5)).getMessage());
+                () -> new ComparisonOptions(10, 4, 2, 1, 20, "python3", Path.of("x"), 5, 3)).getMessage());
         assertEquals("the larger job's images (8) must be more than rows (8)", assertThrows(
-                IllegalArgumentException.class, () -> new ComparisonOptions(8, 4, 2, 1, 8, "python3", null, 5)).getMessage());
+                IllegalArgumentException.class, () -> new ComparisonOptions(8, 4, 2, 1, 8, "python3", null, 5, 3)).getMessage());
         assertEquals("threads must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
-                () -> new ComparisonOptions(8, 4, 2, 0, 16, "python3", null, 5)).getMessage());
+                () -> new ComparisonOptions(8, 4, 2, 0, 16, "python3", null, 5, 3)).getMessage());
     }
 }

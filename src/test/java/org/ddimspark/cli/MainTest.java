@@ -207,7 +207,7 @@ class MainTest {
     void benchCompareWritesTheFourColumnTable() throws IOException, InterruptedException {
         Path table = tmp.resolve("tables/bench.md");
         Result r = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--compare", table.toString(),
-                "--rows", "4", "--batch", "2", "--steps", "500", "--job-rows", "200", "--python", "/usr/bin/python3",
+                "--rows", "4", "--batch", "2", "--steps", "500", "--job-rows", "200", "--rounds", "2", "--python", "/usr/bin/python3",
                 "--overhead-model", Models.dir("gaussian-eps").toString(), "--overhead-steps", "5");
         assertEquals(0, r.code(), r.err());
         String md = Files.readString(table);
@@ -232,7 +232,7 @@ class MainTest {
         }
         // the larger job's 196 more images of 500 steps outweigh the start-up's run-to-run noise
         assertTrue(md.contains("| c. sample job |") && md.contains("local[1], one intra-op thread a task; marginal rate"
-                + " between 4 and 200 images"), md);
+                + " between 4 and 200 images; median of 2 rounds"), md);
         assertTrue(md.contains("| b/a: the loop over the bare network | "), md);
         assertTrue(md.contains("| c/a: the job over the bare network | "), md);
         assertEquals(torch, md.contains("| c/d: the job over plain PyTorch (steady state) | "), md);
