@@ -1,12 +1,18 @@
-"""Writes a traced TorchScript model that holds a float64 constant, as many DDPM codebases' models do.
+"""Writes TorchScript models that test how the engine's outputs are read.
+
+traced-sinusoidal: a traced model that holds a float64 constant, as many DDPM codebases' models do.
 
 The timestep embedding `exp(-log(10000) * arange(half) / half)` is traced by torch 1.13 into an int64
 `arange` times a 0-dim float64 constant. Without TorchScript's graph optimizer, libtorch 2.x promotes that
 product to float64 and the next linear layer fails ("mat1 and mat2 must have the same dtype"); with the
 optimizer (PyTorch's default) the model runs. TorchScriptDenoiserTest loads it through DJL.
 
+strided-output and offset-output: out = 2 x, returned as a transposed (non-contiguous) view and as a view
+into the second half of a larger tensor (a storage offset): a model's output layout is its own business, and
+TorchScriptDenoiserTest checks that the values read back are 2 x in order.
+
 Run with Debian's torch:  /usr/bin/python3 src/test/python/traced_models.py
-It rewrites src/test/resources/models/traced-sinusoidal.
+It rewrites src/test/resources/models/traced-sinusoidal, strided-output and offset-output.
 """
 import hashlib
 import json
@@ -38,7 +44,51 @@ class SinusoidalDenoiser(torch.nn.Module):
         return self.conv(x) + 0.1 * h
 
 
+class StridedOutput(torch.nn.Module):
+    """out = 2 x as a non-contiguous view: the transpose of a contiguous transpose."""
+
+    def forward(self, x, t):
+        return (2 * x).transpose(2, 3).contiguous().transpose(2, 3)
+
+
+class OffsetOutput(torch.nn.Module):
+    """out = 2 x as the second half of a concatenation: contiguous, at a storage offset."""
+
+    def forward(self, x, t):
+        return torch.cat([x, 2 * x])[x.shape[0]:]
+
+
+def save(module, name, provenance):
+    out = os.path.join(ROOT, "src", "test", "resources", "models", name)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "model.pt")
+    module.save(path)
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    card = {
+        "name": name,
+        "prediction": "epsilon",
+        "schedule": {"kind": "linear", "num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02},
+        "timestep_input": "index",
+        "sample_shape": [1, 4, 6],
+        "value_range": [-1.0, 1.0],
+        "provenance": provenance + " with torch " + torch.__version__,
+        "sha256": sha,
+    }
+    with open(os.path.join(out, "model.json"), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+
+
 def main():
+    x = torch.randn(3, 1, 4, 6)
+    for module, name in ((StridedOutput(), "strided-output"), (OffsetOutput(), "offset-output")):
+        scripted = torch.jit.script(module)
+        out = scripted(x, torch.zeros(3))
+        assert torch.equal(out, 2 * x)
+        assert out.is_contiguous() == (name == "offset-output") and (name != "offset-output" or out.storage_offset() > 0)
+        save(scripted, name, "src/test/python/traced_models.py: torch.jit.script of out = 2 x as a " + (
+            "transposed view" if name == "strided-output" else "view at a storage offset"))
     torch.manual_seed(0)
     model = SinusoidalDenoiser().eval()
     example = (torch.randn(2, 1, 16, 16), torch.tensor([999.0, 500.0]), torch.tensor([0, 3]))

@@ -100,7 +100,8 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
                 throw new IllegalStateException("model '" + card.name() + "' returned " + result.size() + " values for "
                         + rows + " x " + card.sampleSize() + " inputs: its output does not match sample_shape");
             }
-            result.toByteBuffer().asFloatBuffer().get(out, offset, kept);
+            // read in place where the engine can give the tensor's own memory (a contiguous CPU tensor): one copy
+            result.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out, offset, kept);
         } catch (TranslateException e) {
             throw new IllegalStateException("model '" + card.name() + "' failed on a batch of " + rows + ": "
                     + e.getMessage(), e);

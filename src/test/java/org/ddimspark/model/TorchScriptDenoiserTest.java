@@ -60,6 +60,28 @@ class TorchScriptDenoiserTest {
         }
     }
 
+    /**
+     * The outputs are read in the tensor's logical order whatever its memory layout: a transposed view and a
+     * view at a storage offset both give out = 2 x exactly, in full chunks and in a padded last one.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"strided-output", "offset-output"})
+    void anOutputViewIsReadInItsLogicalOrder(String name) {
+        try (TorchScriptModel model = TorchScriptModel.load(Models.dir(name));
+                TorchScriptDenoiser denoiser = model.newDenoiser(4)) {
+            int size = model.card().sampleSize();
+            int rows = 7;
+            float[] x = new float[rows * size];
+            SeededNoise.fill(11, SeededNoise.LATENT_STREAM, x, 0, x.length);
+            float[] out = denoiser.forward(x, new float[rows], null, rows);
+            float[] expected = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                expected[i] = 2 * x[i];
+            }
+            assertArrayEquals(expected, out);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gaussian-eps", "gaussian-v", "gaussian-x0-cond", "gaussian-flow-cond"})
     void sampledThroughDjlEqualsTheJavaClosedForm(String name) {
