@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verifies a release on a GPU host in a few minutes: the GPU the executors would be given, the on-device DDIM
-# loop against the double-precision loop, sample jobs on the GPU against the CPU, and the forward benchmark.
+# loop against the double-precision loop, sample jobs on the GPU against the CPU, the forward benchmark, and the
+# four-column benchmark on the GPU (its table to docs/benchmarks/gpu.md, for README's GPU figures).
 #
 #   PYTORCH_LIBRARY_PATH=/opt/libtorch-2.7.1-cu128/lib jobs/gpu-check.sh
 #
@@ -28,6 +29,14 @@ grep -h "relative difference" target/surefire-reports/*GpuJobsTest-output.txt 2>
 
 echo "== forward benchmark of the bundled UNet on GPU 0"
 jobs/ddim bench --model fashion-mnist-flow --rows 256 --forward-batch 16,64,256 --steps 10
+
+echo "== four-column benchmark on GPU 0: batches of 256 (512-row forwards with guidance), a torch with CUDA for column d"
+# the card's forward_batch of 16 would split a batch into 32 forwards: a copy of the card with 256
+rm -rf "$root/target/flow-256"
+jobs/ddim bench --model fashion-mnist-flow --rows 256 --forward-batch 256 --repeats 1 --steps 0 --write-card "$root/target/flow-256" >/dev/null
+jobs/ddim bench --model "$root/target/flow-256" --compare docs/benchmarks/gpu.md --rows 1024 --batch 256 --steps 10 \
+  --job-rows 4096 --threads 4 --python "${DDIM_PYTHON:-python3}"
+rm -rf "$root/target/flow-256"
 
 echo "== the bundled model, 512 samples of 20 steps, CPU then GPU"
 out=$(mktemp -d)

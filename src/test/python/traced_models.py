@@ -58,7 +58,8 @@ class OffsetOutput(torch.nn.Module):
         return torch.cat([x, 2 * x])[x.shape[0]:]
 
 
-def save(module, name, provenance):
+def save(module, name, shape, provenance, num_classes=None):
+    """Writes model.pt and its card (an epsilon model on the linear schedule) under src/test/resources/models."""
     out = os.path.join(ROOT, "src", "test", "resources", "models", name)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "model.pt")
@@ -70,11 +71,13 @@ def save(module, name, provenance):
         "prediction": "epsilon",
         "schedule": {"kind": "linear", "num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02},
         "timestep_input": "index",
-        "sample_shape": [1, 4, 6],
+        "sample_shape": shape,
         "value_range": [-1.0, 1.0],
-        "provenance": provenance + " with torch " + torch.__version__,
-        "sha256": sha,
     }
+    if num_classes is not None:
+        card["num_classes"] = num_classes
+    card["provenance"] = provenance
+    card["sha256"] = sha
     with open(os.path.join(out, "model.json"), "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
@@ -87,34 +90,17 @@ def main():
         out = scripted(x, torch.zeros(3))
         assert torch.equal(out, 2 * x)
         assert out.is_contiguous() == (name == "offset-output") and (name != "offset-output" or out.storage_offset() > 0)
-        save(scripted, name, "src/test/python/traced_models.py: torch.jit.script of out = 2 x as a " + (
-            "transposed view" if name == "strided-output" else "view at a storage offset"))
+        save(scripted, name, [1, 4, 6], "src/test/python/traced_models.py: torch.jit.script of out = 2 x as a "
+             + ("transposed view" if name == "strided-output" else "view at a storage offset")
+             + " with torch " + torch.__version__)
     torch.manual_seed(0)
     model = SinusoidalDenoiser().eval()
     example = (torch.randn(2, 1, 16, 16), torch.tensor([999.0, 500.0]), torch.tensor([0, 3]))
     traced = torch.jit.trace(model, example)
     assert "Double" in str(traced.graph), "the traced graph should hold a float64 constant"
-    out = os.path.join(ROOT, "src", "test", "resources", "models", "traced-sinusoidal")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, "model.pt")
-    traced.save(path)
-    with open(path, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    card = {
-        "name": "traced-sinusoidal",
-        "prediction": "epsilon",
-        "schedule": {"kind": "linear", "num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02},
-        "timestep_input": "index",
-        "sample_shape": [1, 16, 16],
-        "value_range": [-1.0, 1.0],
-        "num_classes": 3,
-        "provenance": "src/test/python/traced_models.py: torch.jit.trace with torch " + torch.__version__
-        + "; untrained weights (seed 0), a float64 constant in the timestep embedding",
-        "sha256": sha,
-    }
-    with open(os.path.join(out, "model.json"), "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
+    save(traced, "traced-sinusoidal", [1, 16, 16], "src/test/python/traced_models.py: torch.jit.trace with torch "
+         + torch.__version__ + "; untrained weights (seed 0), a float64 constant in the timestep embedding",
+         num_classes=3)
 
 
 if __name__ == "__main__":
