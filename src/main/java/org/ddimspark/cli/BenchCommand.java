@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--overhead-steps", paramLabel = "S", defaultValue = "200",
+    @Option(names = "--overhead-steps", paramLabel = "S", defaultValue = "1000",
             description = "--compare: steps of the fixed-cost measurement (default: ${DEFAULT-VALUE}).")
     int overheadSteps;
 
@@ -119,6 +119,10 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--write-card " + writeCard + " exists: give a new folder");
         }
         if (compare != null) {
+            if (writeCard != null || forwardBatches != null) {
+                throw new IllegalArgumentException("--compare runs the card's forward batch: it takes no --write-card"
+                        + " or --forward-batch");
+            }
             return compare(out);
         }
         Path dir = BundledModels.resolve(model.model);

@@ -205,7 +205,7 @@ class MainTest {
      */
     @Test
     void benchCompareWritesTheFourColumnTable() throws IOException, InterruptedException {
-        Path table = tmp.resolve("tables/bench.md");
+        Path table = tmp.resolve("tables").resolve("bench-table");
         Result r = run("bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--compare", table.toString(),
                 "--rows", "4", "--batch", "2", "--steps", "500", "--job-rows", "200", "--rounds", "2", "--python", "/usr/bin/python3",
                 "--overhead-model", Models.dir("gaussian-eps").toString(), "--overhead-steps", "5");
@@ -245,6 +245,9 @@ class MainTest {
 
         assertUsageError("ddim bench: rows (5) must be a multiple of the batch (2)", "bench", "--model",
                 Models.dir("gaussian-x0-cond").toString(), "--compare", table.toString(), "--rows", "5", "--batch", "2");
+        assertUsageError("ddim bench: --compare runs the card's forward batch: it takes no --write-card or"
+                + " --forward-batch", "bench", "--model", Models.dir("gaussian-x0-cond").toString(), "--compare",
+                table.toString(), "--forward-batch", "4");
     }
 
     @Test
