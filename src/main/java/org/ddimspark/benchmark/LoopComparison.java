@@ -28,8 +28,8 @@ import org.ddimspark.schedule.NoiseLevel;
  *   <li>a plain PyTorch loop over the same {@code model.pt} ({@link PlainPyTorchLoop}).</li>
  * </ol>
  * and the fixed cost per step of a, b and d on a closed-form model (batches of the card's forward batch: the
- * network's compute is almost nil), the network's operations per row and the engine's float32 matrix-product rate as the
- * ceiling of its GFLOP/s. Columns a and b run in this JVM on the loaded model, each after a warm-up batch;
+ * network's compute is almost nil), the network's operations per row, and the engine's float32
+ * matrix-product rate as the ceiling of its GFLOP/s. Columns a and b run in this JVM on the loaded model, each after a warm-up batch;
  * c and d in processes of their own. Every column runs once a round, and the median round counts.
  */
 public final class LoopComparison {

@@ -25,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class MemorySoakIT {
 
+    /** Open descriptors the last third may show above the first without a leak (seen: +2 once, else 0 or -1). */
+    private static final int FD_NOISE = 8;
+
     @TempDir
     static Path tmp;
 
@@ -84,7 +87,9 @@ class MemorySoakIT {
                     fdsFirst, fdsLast);
             System.out.println(figures);
             assertTrue(maxRss <= atWarm[1] * 1.10 && minRss >= atWarm[1] * 0.90, figures);
-            assertTrue(fdsLast <= fdsFirst, figures);
+            // a descriptor left open per task or per batch would add hundreds to thousands over the last 7,500
+            // batches; the count at a sample moves by a few with the files and sockets Spark has open at that moment
+            assertTrue(fdsLast <= fdsFirst + FD_NOISE, figures);
         }
     }
 
