@@ -5,6 +5,7 @@
 #
 #   PYTORCH_LIBRARY_PATH=/opt/libtorch-2.7.1-cu128/lib jobs/gpu-check.sh
 #
+# DDIM_PYTHON names a Python whose torch has CUDA, for the benchmark's plain PyTorch column (default: python3).
 # Needs Java 17, Maven with the project's dependencies, nvidia-smi, and a CUDA libtorch 2.7.1 (Maven Central
 # has no CUDA native jar for DJL 0.36.0; its JNI jar carries the cu128 JNI library). Exits non-zero on the
 # first failed check; the figures go to stdout.

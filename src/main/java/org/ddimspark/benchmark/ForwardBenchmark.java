@@ -5,12 +5,10 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.model.TorchScriptModel;
-import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.DdimSampler;
 import org.ddimspark.sampling.SamplerOptions;
 
@@ -52,10 +50,10 @@ public final class ForwardBenchmark {
      */
     public List<ForwardTiming> forwards(TorchScriptModel model) {
         ModelCard card = model.card();
-        float[] x = noisiestRows(card);
+        float[] x = SeededRows.latents(card, 0, rows);
         float[] t = new float[rows];
         Arrays.fill(t, (float) card.noisiestLevel().modelTime());
-        int[] classes = classes(card);
+        int[] classes = SeededRows.classes(card, 0, rows);
         long[] y = classes == null ? null : Arrays.stream(classes).asLongStream().toArray();
         int[] batches = forwardBatches.length > 0 ? forwardBatches : new int[] {card.forwardBatch()};
         List<ForwardTiming> timings = new ArrayList<>();
@@ -101,30 +99,16 @@ public final class ForwardBenchmark {
         }
         ModelCard card = model.card();
         long[] seeds = LongStream.range(0, rows).toArray();
-        float[] latents = noisiestRows(card);
+        float[] latents = SeededRows.latents(card, 0, rows);
         SamplerOptions options = SamplerOptions.builder().setSteps(steps).build();
         try (TimedDenoiser denoiser = new TimedDenoiser(model.newDenoiser())) {
             DdimSampler sampler = new DdimSampler(denoiser, options);
             long started = System.nanoTime();
-            sampler.sample(latents, seeds, classes(card));
+            sampler.sample(latents, seeds, SeededRows.classes(card, 0, rows));
             double seconds = (System.nanoTime() - started) / 1e9;
             int perStep = (int) (denoiser.rows() / Math.max(denoiser.calls(), 1));
             return new SamplerTiming(sampler.levels().length - 1, rows, perStep, seconds, denoiser.seconds());
         }
-    }
-
-    private float[] noisiestRows(ModelCard card) {
-        int size = card.sampleSize();
-        float[] x = new float[rows * size];
-        for (int r = 0; r < rows; r++) {
-            SeededNoise.fill(r, SeededNoise.LATENT_STREAM, x, r * size, size);
-        }
-        return x;
-    }
-
-    /** Row r's class, r mod num_classes, or null for an unconditional model. */
-    private int[] classes(ModelCard card) {
-        return card.isConditional() ? IntStream.range(0, rows).map(r -> r % card.numClasses()).toArray() : null;
     }
 
     static double median(double[] values) {

@@ -8,13 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.ddimspark.model.EngineSettings;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.model.TorchScriptModel;
-import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.Sampler;
 import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.schedule.NoiseLevel;
@@ -161,7 +159,7 @@ public final class LoopComparison {
             SamplerOptions sampling = SamplerOptions.builder().setSteps(steps).build();
             NoiseLevel[] levels = sampling.levels(card);
             this.forwardRows = forwardRows(card, batch);
-            this.x = noise(card, forwardRows);
+            this.x = SeededRows.latents(card, 0, forwardRows);
             this.y = card.isConditional() ? LongStream.range(0, forwardRows)
                     .map(r -> r < batch ? r % card.numClasses() : card.numClasses()).toArray() : null;
             this.t = new float[levels.length - 1][forwardRows];
@@ -217,17 +215,8 @@ public final class LoopComparison {
     }
 
     private static void sample(Sampler sampler, ModelCard card, int first, int batch) {
-        int size = card.sampleSize();
-        float[] latents = new float[batch * size];
-        long[] seeds = LongStream.range(first, first + batch).toArray();
-        for (int r = 0; r < batch; r++) {
-            SeededNoise.fill(seeds[r], SeededNoise.LATENT_STREAM, latents, r * size, size);
-        }
-        int[] classes = card.isConditional()
-                ? IntStream.range(first, first + batch).map(i -> i % card.numClasses()).toArray() : null;
-        if (sampler.sample(latents, seeds, classes).errors().length != batch) {
-            throw new IllegalStateException("the sampler returned another number of rows");
-        }
+        sampler.sample(SeededRows.latents(card, first, batch), LongStream.range(first, first + batch).toArray(),
+                SeededRows.classes(card, first, batch));
     }
 
     /** The rows of one forward of a batch: twice the requests when the card's guidance needs the null half. */
@@ -235,15 +224,6 @@ public final class LoopComparison {
         boolean guided = card.isConditional()
                 && SamplerOptions.builder().setSteps(1).build().guidanceFor(card, true) != 1.0;
         return guided ? 2 * batch : batch;
-    }
-
-    private static float[] noise(ModelCard card, int rows) {
-        int size = card.sampleSize();
-        float[] x = new float[rows * size];
-        for (int r = 0; r < rows; r++) {
-            SeededNoise.fill(r, SeededNoise.LATENT_STREAM, x, r * size, size);
-        }
-        return x;
     }
 
     /** GFLOP/s of a float32 matrix product of 1024 x 1024 on the model's device and threads: median of 5. */

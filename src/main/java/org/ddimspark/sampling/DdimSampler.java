@@ -86,15 +86,9 @@ public final class DdimSampler implements Sampler {
                         }
                     }
                 }
-                if (sigma == 0.0) {
-                    for (int i = 0; i < sampleSize; i++) {
-                        x[base + i] = (float) DdimStep.next(x0[i], noise[i], 0.0, to, noiseCoefficient, 0.0);
-                    }
-                } else {
-                    for (int i = 0; i < sampleSize; i++) {
-                        double z = SeededNoise.gaussian(seeds[r], stream, i);
-                        x[base + i] = (float) DdimStep.next(x0[i], noise[i], z, to, noiseCoefficient, sigma);
-                    }
+                for (int i = 0; i < sampleSize; i++) {
+                    double z = sigma == 0.0 ? 0.0 : SeededNoise.gaussian(seeds[r], stream, i);
+                    x[base + i] = (float) DdimStep.next(x0[i], noise[i], z, to, noiseCoefficient, sigma);
                 }
             }
         }
