@@ -121,9 +121,9 @@ public final class TorchScriptModel implements AutoCloseable {
         try (TorchScriptDenoiser denoiser = newDenoiser()) {
             output = denoiser.forward(x, t, y, batch);
         } catch (RuntimeException e) {
+            String line = usefulLine(e);
             throw new InvalidModelException(ModelCard.MODEL_FILE + " fails on an input of " + input + " at " + first.label()
-                    + " (sample_shape, timestep_input and num_classes of " + ModelCard.CARD_FILE + " must match it): "
-                    + usefulLine(e), e);
+                    + " on " + device() + " (" + likelyCause(line) + "): " + line, e);
         }
         if (output.length != x.length) {
             throw new InvalidModelException(ModelCard.MODEL_FILE + " returned " + output.length + " values for an input of "
@@ -136,6 +136,21 @@ public final class TorchScriptModel implements AutoCloseable {
             }
         }
         return "forward of " + input + " at " + first.label() + " on " + device();
+    }
+
+    /**
+     * What a failed check most likely means, from the line of the error: a tensor of the graph fixed on
+     * another device, or a card that does not match the network.
+     */
+    static String likelyCause(String line) {
+        if (line.contains("same device")) {
+            // torch.jit.trace records tensors made inside forward (torch.arange, torch.zeros...) on the device
+            // it traced on; such a graph runs only there
+            return "a tensor in its graph is fixed on another device, as torch.jit.trace fixes tensors made inside"
+                    + " forward: trace it on the device it runs on, make them on an input's device, or torch.jit.script"
+                    + " it; --device cpu runs it as it is";
+        }
+        return "sample_shape, timestep_input and num_classes of " + ModelCard.CARD_FILE + " must match it";
     }
 
     /** The line of a (TorchScript) error that says what went wrong. */

@@ -48,7 +48,18 @@ public final class SharedModels {
         // a remote model is first copied into this host's model cache and verified (RemoteModels)
         return shared(dir, sha256, device, () -> {
             Path local = RemoteModels.localDirectory(dir, sha256, ExecutorHadoop::configuration);
-            return TorchScriptModel.load(local, ModelCard.load(local), device);
+            TorchScriptModel model = TorchScriptModel.load(local, ModelCard.load(local), device);
+            if (device.isGpu()) {
+                // the driver checked the model on its CPU; a graph can still fail on a GPU (a traced tensor fixed
+                // on the CPU): say so in one line at the load, not in every batch's error
+                try {
+                    model.check();
+                } catch (RuntimeException e) {
+                    model.close();
+                    throw e;
+                }
+            }
+            return model;
         });
     }
 

@@ -231,11 +231,26 @@ class TorchScriptDenoiserTest {
         Files.writeString(dir.resolve("model.json"), card);
         try (TorchScriptModel model = TorchScriptModel.load(dir)) {
             String message = assertThrows(InvalidModelException.class, model::check).getMessage();
-            assertTrue(message.startsWith("model.pt fails on an input of [2, 1, 8, 8] at t=999 (sample_shape, "
+            assertTrue(message.startsWith("model.pt fails on an input of [2, 1, 8, 8] at t=999 on cpu() (sample_shape, "
                     + "timestep_input and num_classes of model.json must match it): "), message);
             assertTrue(message.contains("must match the size of tensor"), message);
             assertEquals(-1, message.indexOf('\n'));
         }
+    }
+
+    @Test
+    void aGraphFixedOnAnotherDeviceIsNamedAsTheCause() {
+        // the line torch gives when a traced model's CPU constant meets a GPU input (seen with traced-sinusoidal,
+        // which torch.jit.trace made on the CPU, on a GPU: docs/benchmarks/gpu-pytorch-h200.md)
+        String line = TorchScriptModel.usefulLine(new IllegalStateException("The following operation failed in the"
+                + " TorchScript interpreter.\nTraceback of TorchScript, serialized code (most recent call last):\n"
+                + "  File \"code/__torch__.py\", line 14, in forward\nRuntimeError: Expected all tensors to be on the"
+                + " same device, but found at least two devices, cuda:0 and cpu!\n"));
+        assertEquals("RuntimeError: Expected all tensors to be on the same device, but found at least two devices,"
+                + " cuda:0 and cpu!", line);
+        assertTrue(TorchScriptModel.likelyCause(line).startsWith("a tensor in its graph is fixed on another device"));
+        assertTrue(TorchScriptModel.likelyCause("RuntimeError: The size of tensor a (8) must match the size of tensor b")
+                .startsWith("sample_shape, timestep_input and num_classes"));
     }
 
     @Test

@@ -1,8 +1,10 @@
 package org.ddimspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.model.DeviceChoice;
+import org.ddimspark.model.InvalidModelException;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptModel;
 import org.ddimspark.sampling.SamplerOptions;
@@ -17,6 +20,7 @@ import org.ddimspark.testing.Models;
 import org.ddimspark.testing.RelativeError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +77,16 @@ class GpuJobsTest {
         System.out.printf("%s: 256 samples of 50 steps, cpu %.2f s, gpu %.2f s, relative difference %.2e%n", name,
                 onCpu.stages().get("sample_and_write"), onGpu.stages().get("sample_and_write"), worst);
         assertTrue(worst < 1e-5, name + ": relative difference " + worst);
+    }
+
+    @Test
+    void aModelTracedWithTensorsFixedOnTheCpuFailsItsGpuLoadInOneLine() {
+        // traced-sinusoidal's graph holds torch.arange(8, device=cpu): on a GPU its first forward fails
+        Path dir = Models.dir("traced-sinusoidal");
+        InvalidModelException e = assertThrows(InvalidModelException.class,
+                () -> SharedModels.get(dir.toString(), ModelCard.load(dir).sha256(), Device.gpu(0)));
+        assertTrue(e.getMessage().contains("a tensor in its graph is fixed on another device"), e.getMessage());
+        assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
     }
 
     private static Map<String, Row> byId(String output) {
