@@ -39,6 +39,12 @@ final class SampleCommand implements Callable<Integer> {
                     + "instead of seeds; rows keep their seed and class_label where they have them.")
     String fromLatents;
 
+    @Option(names = "--requests", paramLabel = "URI",
+            description = "Sample a table of requests instead of seeds, one row per image (Parquet; .csv or .json/.jsonl"
+                    + " by name): id, and optionally seed, class_label, latent and latent_shape, guidance, steps, eta"
+                    + " (README, \"Request tables\").")
+    String requests;
+
     @Mixin
     PathOptions path;
 
@@ -91,7 +97,8 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SampleJobOptions options = options();
         errorRate.validate();
-        Map<String, String> inputs = options.fromLatents() == null ? Map.of() : Map.of("--from-latents", options.fromLatents());
+        Map<String, String> inputs = options.requests() != null ? Map.of("--requests", options.requests())
+                : options.fromLatents() != null ? Map.of("--from-latents", options.fromLatents()) : Map.of();
         ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options.device(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = SampleJob.run(session, options, card);
@@ -101,8 +108,9 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */
     SampleJobOptions options() {
-        if (fromLatents != null && (count != null || seedStart != null)) {
-            throw new IllegalArgumentException("--count and --seed-start do not apply to --from-latents");
+        if ((fromLatents != null || requests != null) && (count != null || seedStart != null)) {
+            throw new IllegalArgumentException("--count and --seed-start do not apply to "
+                    + (requests != null ? "--requests" : "--from-latents"));
         }
         if (classLabel != null && allClasses) {
             throw new IllegalArgumentException("--class and --all-classes exclude each other");
@@ -121,6 +129,7 @@ final class SampleCommand implements Callable<Integer> {
                 .optCount(count == null ? 64 : count)
                 .optSeedStart(seedStart == null ? 0 : seedStart)
                 .optFromLatents(fromLatents)
+                .optRequests(requests)
                 .optClassMode(classMode)
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)

@@ -1,7 +1,6 @@
 package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,9 +21,9 @@ import org.ddimspark.model.ModelCard;
 import org.ddimspark.sampling.SamplerOptions;
 
 /**
- * The {@code sample} job: the seed range 0..count-1 (or the latents stored by an earlier job) as a Dataset
- * split into partitions, each partition sampled in batches through the executor's shared model, the rows
- * written as Parquet, then a contact sheet of the first 64 images and the run report. Each row depends only
+ * The {@code sample} job: the seed range 0..count-1 (or a table of requests: a user's, or the latents stored
+ * by an earlier job) as a Dataset split into partitions, each partition sampled in batches through the
+ * executor's shared model, the rows written as Parquet, then a contact sheet of the first 64 images and the run report. Each row depends only
  * on its seed, class, model and settings, so the output is the same whatever the partitioning, batch size,
  * executors or retries; with {@code --resume}, an interrupted or shorter earlier run is completed with the
  * rows it lacks.
@@ -35,6 +34,9 @@ public final class SampleJob {
     public static final String CONTACT_SHEET = "_contact_sheet.png";
 
     private static final int CONTACT_SHEET_SIZE = 64;
+
+    /** The distinct sampler settings the run report lists at most. */
+    private static final int SAMPLERS_LISTED = 20;
 
     private SampleJob() {}
 
@@ -60,7 +62,8 @@ public final class SampleJob {
         Waves waves;
         int waveCount;
         IntFunction<Dataset<Row>> rows;
-        if (options.fromLatents() == null && kept == 0) {
+        List<String> ignored = List.of();
+        if (options.table() == null && kept == 0) {
             // a seed range cuts into ranges: no request table to build, keep or shuffle
             long count = options.count();
             waveCount = Waves.count(count, options.waveSize());
@@ -75,7 +78,7 @@ public final class SampleJob {
                 int tasks = TaskSizing.tasks(end - start, options.batchSize(), cores, options.partitions());
                 return spark.range(start, end, 1, tasks).mapPartitions(seeds, Encoders.row(OutputSchema.SAMPLE));
             };
-        } else if (options.fromLatents() == null) {
+        } else if (options.table() == null) {
             long missing = Math.max(1, options.count() - kept);
             waves = Waves.byId(missingIndices(resumed, spark.range(0, options.count()), options, card.numClasses()),
                     missing, options.waveSize());
@@ -87,23 +90,32 @@ public final class SampleJob {
             rows = wave -> waves.get(wave).select("index").as(Encoders.LONG()).repartition(tasks)
                     .mapPartitions(seeds, Encoders.row(OutputSchema.SAMPLE));
         } else {
-            Dataset<Row> stored = storedLatents(spark, options.fromLatents());
-            // a Parquet count reads the files' footers only
-            long storedRows = stored.count();
-            // an id that names several stored rows gets one error row, so that every output id stays unique
-            List<String> duplicated = stored.groupBy("id").count().where(col("count").gt(1)).select("id")
-                    .as(Encoders.STRING()).collectAsList();
-            if (!duplicated.isEmpty()) {
-                stored = stored.dropDuplicates("id");
+            RequestTable.Source source = options.requests() != null ? RequestTable.Source.REQUESTS
+                    : RequestTable.Source.LATENTS;
+            RequestTable.Read table = RequestTable.read(spark, options.table(), source);
+            Dataset<Row> requests = table.rows();
+            ignored = table.ignored();
+            List<String> duplicated = List.of();
+            if (source == RequestTable.Source.REQUESTS) {
+                RequestTable.requireUniqueIds(requests, options.table());
+            } else {
+                // an id that names several stored rows gets one error row, so that every output id stays unique
+                duplicated = requests.groupBy("id").count().where(col("count").gt(1)).select("id")
+                        .as(Encoders.STRING()).collectAsList();
+                if (!duplicated.isEmpty()) {
+                    requests = requests.dropDuplicates("id");
+                }
             }
-            waves = Waves.byId(kept > 0 ? resumed.missing(stored, "id") : stored, Math.max(1, storedRows - kept),
+            // a Parquet count reads the files' footers only
+            long tableRows = requests.count();
+            waves = Waves.byId(kept > 0 ? resumed.missing(requests, "id") : requests, Math.max(1, tableRows - kept),
                     options.waveSize());
             partitions = TaskSizing.tasks(waves.size(), options.batchSize(), cores, options.partitions());
             progress = RowProgress.register(spark, OutputSchema.SAMPLE, -1);
-            SamplePartition.Latents latents = new SamplePartition.Latents(options, card, progress, duplicated);
+            SamplePartition.Requests worker = new SamplePartition.Requests(options, card, progress, source, duplicated);
             waveCount = waves.count();
             int tasks = partitions;
-            rows = wave -> waves.get(wave).repartition(tasks).mapPartitions(latents, Encoders.row(OutputSchema.SAMPLE));
+            rows = wave -> waves.get(wave).repartition(tasks).mapPartitions(worker, Encoders.row(OutputSchema.SAMPLE));
         }
         try {
             ParquetOutput.write(spark, waveCount, rows, options.output(), options.overwrite(), options.resume());
@@ -121,11 +133,16 @@ public final class SampleJob {
         StatusCounts counts = StatusCounts.of(spark.read().parquet(options.output()));
         times.end("count");
         Map<String, Object> settings = new LinkedHashMap<>();
-        if (options.fromLatents() == null) {
+        if (options.requests() != null) {
+            settings.put("requests", options.requests());
+            if (!ignored.isEmpty()) {
+                settings.put("ignored_columns", ignored);
+            }
+        } else if (options.fromLatents() != null) {
+            settings.put("from_latents", options.fromLatents());
+        } else {
             settings.put("count", options.count());
             settings.put("seed_start", options.seedStart());
-        } else {
-            settings.put("from_latents", options.fromLatents());
         }
         settings.put("class_mode", options.classMode().kind().name().toLowerCase(java.util.Locale.ROOT));
         if (options.classMode().kind() == ClassMode.Kind.FIXED) {
@@ -151,32 +168,40 @@ public final class SampleJob {
     }
 
     /**
-     * The sampler settings the rows were made with: one string for a seed job or a fixed class; for stored
-     * latents without --class, rows with and rows without a class are sampled with their own guidance, so
-     * the output's distinct settings are read back (one, or a list).
+     * The sampler settings the rows were made with: one string for a seed job, or stored latents with a fixed
+     * class; for a table whose rows have a class or none (their guidance differs) or settings of their own, the
+     * output's distinct settings are read back (one, or a list of at most {@value #SAMPLERS_LISTED}).
      */
     private static Object samplers(SparkSession spark, SampleJobOptions options, ModelCard card) {
-        if (options.fromLatents() == null || options.classMode().kind() != ClassMode.Kind.NONE) {
+        if (options.table() == null
+                || options.requests() == null && options.classMode().kind() != ClassMode.Kind.NONE) {
             return options.sampler().resolve(card, options.classMode().conditioned()).toString();
         }
-        List<String> used = spark.read().parquet(options.output()).select("sampler").distinct().orderBy("sampler")
-                .as(Encoders.STRING()).collectAsList();
+        Dataset<String> distinct = spark.read().parquet(options.output()).select("sampler").distinct()
+                .as(Encoders.STRING());
+        List<String> used = new ArrayList<>(distinct.orderBy("sampler").limit(SAMPLERS_LISTED + 1).collectAsList());
+        if (used.size() > SAMPLERS_LISTED) {
+            used.set(SAMPLERS_LISTED, "... " + (distinct.count() - SAMPLERS_LISTED) + " more");
+        }
         return used.size() == 1 ? used.get(0) : used;
     }
 
     /** Counts the rows of an output to resume; fails when they were made with other settings than this run's. */
     private static long keptRows(ResumedOutput resumed, SampleJobOptions options, ModelCard card) {
         SamplerOptions sampler = options.sampler();
-        // a seed job's rows all have a class or none; stored latents may mix both
-        List<Boolean> kinds = options.fromLatents() != null && options.classMode().kind() == ClassMode.Kind.NONE
-                ? List.of(true, false) : List.of(options.classMode().conditioned());
         Map<String, List<?>> expected = new LinkedHashMap<>();
         expected.put("model", List.of(card.reference()));
-        expected.put("steps", List.of(sampler.steps()));
-        expected.put("eta", List.of(sampler.eta()));
         expected.put("spacing", List.of(sampler.spacing().id()));
-        expected.put("guidance", kinds.stream().map(c -> sampler.guidanceFor(card, c)).distinct().toList());
-        expected.put("sampler", kinds.stream().map(c -> sampler.resolve(card, c).toString()).distinct().toList());
+        if (options.requests() == null) {
+            // a request table's rows may have steps, eta and guidance of their own: its rows are kept by id alone.
+            // A seed job's rows all have a class or none; stored latents may mix both
+            List<Boolean> kinds = options.table() != null && options.classMode().kind() == ClassMode.Kind.NONE
+                    ? List.of(true, false) : List.of(options.classMode().conditioned());
+            expected.put("steps", List.of(sampler.steps()));
+            expected.put("eta", List.of(sampler.eta()));
+            expected.put("guidance", kinds.stream().map(c -> sampler.guidanceFor(card, c)).distinct().toList());
+            expected.put("sampler", kinds.stream().map(c -> sampler.resolve(card, c).toString()).distinct().toList());
+        }
         Column ok = col("status").equalTo(OutputSchema.OK);
         return resumed.requireSameSettings(expected,
                 ok.and(options.saveSample() ? col("sample").isNull() : col("sample").isNotNull()),
@@ -192,26 +217,10 @@ public final class SampleJob {
         return resumed.missing(requests, "id");
     }
 
-    /** The stored latents of an earlier job as (id, latent, latent_shape, seed, class_label), nulls where absent. */
-    private static Dataset<Row> storedLatents(SparkSession spark, String uri) {
-        Dataset<Row> stored = spark.read().parquet(uri);
-        StructType schema = stored.schema();
-        for (String required : new String[] {"id", "latent", "latent_shape"}) {
-            if (!schema.getFieldIndex(required).isDefined()) {
-                throw new IllegalArgumentException("--from-latents " + uri + " has no '" + required + "' column");
-            }
-        }
-        Column seed = schema.getFieldIndex("seed").isDefined() ? col("seed").cast("long") : lit(null).cast("long");
-        Column classLabel = schema.getFieldIndex("class_label").isDefined() ? col("class_label").cast("int")
-                : lit(null).cast("int");
-        return stored.select(col("id").cast("string"), col("latent").cast("array<float>"),
-                col("latent_shape").cast("array<int>"), seed, classLabel);
-    }
-
     /** Writes {@link #CONTACT_SHEET}: the first 64 requests' images in seed order, labelled by class or seed. */
     private static void writeContactSheet(SparkSession spark, SampleJobOptions options, ModelCard card) {
         Dataset<Row> output = spark.read().parquet(options.output());
-        if (options.fromLatents() == null) {
+        if (options.table() == null) {
             long first = options.seedStart();
             long last = first + Math.min(CONTACT_SHEET_SIZE, options.count()) - 1;
             output = output.where(col("seed").between(first, last)).orderBy("seed");
@@ -223,7 +232,7 @@ public final class SampleJob {
         for (Row r : rows) {
             String label;
             if (r.isNullAt(1)) {
-                label = options.fromLatents() == null ? "seed " + r.getLong(0) : r.getString(3);
+                label = options.table() == null ? "seed " + r.getLong(0) : r.getString(3);
             } else {
                 int c = r.getInt(1);
                 label = c < card.classNames().size() ? card.classNames().get(c) : "class " + c;

@@ -36,6 +36,7 @@ public final class SampleJobOptions implements Serializable {
     private final boolean retryErrors;
     private final SamplerOptions sampler;
     private final String fromLatents;
+    private final String requests;
 
     private SampleJobOptions(Builder b) {
         this.model = b.model;
@@ -53,6 +54,7 @@ public final class SampleJobOptions implements Serializable {
         this.retryErrors = b.retryErrors;
         this.sampler = b.sampler;
         this.fromLatents = b.fromLatents;
+        this.requests = b.requests;
     }
 
     /** Returns a builder. */
@@ -78,6 +80,7 @@ public final class SampleJobOptions implements Serializable {
         b.retryErrors = retryErrors;
         b.sampler = sampler;
         b.fromLatents = fromLatents;
+        b.requests = requests;
         return b;
     }
 
@@ -159,6 +162,19 @@ public final class SampleJobOptions implements Serializable {
     }
 
     /**
+     * Returns the user's request table that is sampled instead of a seed range (Parquet, CSV or JSON lines:
+     * README, "Request tables"), or null.
+     */
+    public String requests() {
+        return requests;
+    }
+
+    /** Returns the table of requests the job reads, {@link #requests()} or {@link #fromLatents()}, or null for a seed range. */
+    public String table() {
+        return requests != null ? requests : fromLatents;
+    }
+
+    /**
      * Checks these options against the model.
      *
      * @param card the model's card
@@ -174,7 +190,8 @@ public final class SampleJobOptions implements Serializable {
             throw new IllegalArgumentException("--class must be in 0.." + (card.numClasses() - 1) + " for '"
                     + card.name() + "', got " + classMode.fixedClass());
         }
-        sampler.validate(card, classMode.conditioned());
+        // a table's rows may carry their own classes, which a job-wide --guidance then applies to
+        sampler.validate(card, classMode.conditioned() || table() != null);
         card.requireBatchFits(batchSize);
     }
 
@@ -195,8 +212,22 @@ public final class SampleJobOptions implements Serializable {
         private boolean retryErrors;
         private SamplerOptions sampler = SamplerOptions.builder().build();
         private String fromLatents;
+        private String requests;
 
         private Builder() {}
+
+        /**
+         * Samples the rows of a request table (README, "Request tables": {@code id}, and optionally
+         * {@code seed}, {@code class_label}, {@code latent}, {@code latent_shape}, {@code guidance},
+         * {@code steps}, {@code eta}) instead of a seed range; the count and seed start then do not apply.
+         *
+         * @param uri the table: Parquet, or {@code .csv} / {@code .json} / {@code .jsonl} by its name; null for none
+         * @return this builder
+         */
+        public Builder optRequests(String uri) {
+            this.requests = uri;
+            return this;
+        }
 
         /**
          * Samples the latents of an earlier job's rows (column {@code latent}, with {@code id} and
@@ -386,9 +417,12 @@ public final class SampleJobOptions implements Serializable {
             if (seedStart > Long.MAX_VALUE - (count - 1)) {
                 throw new IllegalArgumentException("--seed-start + --count overflows a 64-bit seed");
             }
-            if (fromLatents != null && classMode.kind() == ClassMode.Kind.ALL) {
-                throw new IllegalArgumentException("--all-classes does not combine with --from-latents (rows keep their "
-                        + "own class_label, or take --class)");
+            if (fromLatents != null && requests != null) {
+                throw new IllegalArgumentException("--requests and --from-latents exclude each other");
+            }
+            if ((fromLatents != null || requests != null) && classMode.kind() == ClassMode.Kind.ALL) {
+                throw new IllegalArgumentException("--all-classes does not combine with "
+                        + (requests != null ? "--requests" : "--from-latents") + " (rows keep their own class_label, or take --class)");
             }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);

@@ -1,8 +1,10 @@
 package org.ddimspark.spark;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.ddimspark.model.ModelCard;
@@ -10,7 +12,7 @@ import org.ddimspark.model.ModelCard;
 /**
  * The work of one partition of a sample job, {@code batch-size} requests per forward through this JVM's
  * shared model and a denoiser of the task's own, rows produced lazily batch by batch: {@link Seeds} for a
- * range of seeds, {@link Latents} for latents stored by an earlier job.
+ * range of seeds, {@link Requests} for a table of requests (a user's, or latents stored by an earlier job).
  */
 final class SamplePartition {
 
@@ -45,23 +47,29 @@ final class SamplePartition {
     }
 
     /**
-     * Stored latents in, as rows of (id, latent, latent_shape, seed, class_label). A row without a seed gets
-     * {@link SampleRows#seedOf its id's}; without {@code --class}, a row's own class is used where it has one.
+     * Requests in, in the columns of {@link RequestTable#COLUMNS}: a user's request table or latents stored by
+     * an earlier job. A row without a latent draws x_T from its seed (only a request table's rows may), a row
+     * without a seed gets {@link SampleRows#seedOf its id's}; without {@code --class}, a row's own class is used
+     * where it has one, and its own guidance, steps and eta where it has them. A row that does not fit the model
+     * becomes an error row that names the column.
      */
-    static final class Latents implements MapPartitionsFunction<Row, Row> {
+    static final class Requests implements MapPartitionsFunction<Row, Row> {
 
         private static final long serialVersionUID = 1L;
 
         private final SampleJobOptions options;
         private final ModelCard card;
         private final RowProgress progress;
-        private final java.util.Set<String> duplicated;
+        private final RequestTable.Source source;
+        private final Set<String> duplicated;
 
-        Latents(SampleJobOptions options, ModelCard card, RowProgress progress, List<String> duplicated) {
+        Requests(SampleJobOptions options, ModelCard card, RowProgress progress, RequestTable.Source source,
+                List<String> duplicated) {
             this.options = options;
             this.card = card;
             this.progress = progress;
-            this.duplicated = new java.util.HashSet<>(duplicated);
+            this.source = source;
+            this.duplicated = new HashSet<>(duplicated);
         }
 
         @Override
@@ -82,15 +90,27 @@ final class SamplePartition {
             boolean fixed = options.classMode().kind() == ClassMode.Kind.FIXED;
             Integer stored = r.isNullAt(4) ? null : r.getInt(4);
             int classLabel = fixed ? options.classMode().fixedClass() : stored == null ? -1 : stored;
+            boolean drawn = r.isNullAt(1) && source == RequestTable.Source.REQUESTS;
             String error = r.getString(0) == null ? "input row has no id"
-                    : duplicated.contains(id) ? "id names several rows of --from-latents" : StoredRows.latentError(r, 1, 2, card);
-            if (error != null) {
-                return new SampleRows.Request(id, seed, -1, null, error);
+                    : duplicated.contains(id) ? "id names several rows of " + source.option()
+                    : r.isNullAt(8) ? null : "column '" + r.getString(8).replace(", ", "', '") + "' has a value of the wrong type";
+            if (error == null && !drawn) {
+                error = StoredRows.latentError(r, 1, 2, card);
             }
-            float[] latent = ArrayColumns.floats(r, 1);
-            // a usable latent with an unusable class keeps its latent on the error row
+            if (error != null) {
+                return new SampleRows.Request(id, seed, -1, null, null, error);
+            }
+            float[] latent = drawn ? null : ArrayColumns.floats(r, 1);
+            // a usable latent with an unusable class or settings keeps its latent on the error row
             error = fixed ? null : StoredRows.classError(stored, card);
-            return new SampleRows.Request(id, seed, error == null ? classLabel : -1, latent, error);
+            SampleRows.Settings settings = error != null ? null : SampleRows.settings(options.sampler(), card,
+                    classLabel >= 0, r.isNullAt(5) ? null : r.getDouble(5), r.isNullAt(6) ? null : r.getInt(6),
+                    r.isNullAt(7) ? null : r.getDouble(7));
+            if (settings != null) {
+                error = settings.error();
+            }
+            return new SampleRows.Request(id, seed, error == null ? classLabel : -1, latent,
+                    settings == null ? null : settings.sampler(), error);
         }
     }
 }

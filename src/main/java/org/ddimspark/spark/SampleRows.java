@@ -5,7 +5,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.ddimspark.image.PngCodec;
@@ -14,10 +17,11 @@ import org.ddimspark.model.ModelCard;
 import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.BatchResult;
 import org.ddimspark.sampling.Sampler;
+import org.ddimspark.sampling.SamplerOptions;
 
 /**
  * Turns a batch of sample requests into output rows: x_T (seeded, or given), the DDIM sampler, PNG encoding.
- * Requests with and without a class are sampled apart (their guidance differs). A request whose sampling
+ * Requests with and without a class, and requests with settings of their own, are sampled apart. A request whose sampling
  * fails becomes an error row with its latent; the others are unaffected.
  */
 final class SampleRows {
@@ -29,32 +33,80 @@ final class SampleRows {
      * @param seed the seed of its fresh noise (eta &gt; 0) and, without a latent, of x_T
      * @param classLabel its class, or -1 for none
      * @param latent x_T, or null to draw it from the seed
+     * @param sampler its own sampler settings (a request table's guidance, steps, eta), or null for the job's
      * @param error why the request cannot be sampled, or null
      */
-    record Request(String id, long seed, int classLabel, float[] latent, String error) {
+    record Request(String id, long seed, int classLabel, float[] latent, SamplerOptions sampler, String error) {
 
         /** The request of a seed, with the id {@code s<seed>} or {@code s<seed>-c<class>}. */
         static Request ofSeed(long seed, int classLabel) {
-            return new Request(classLabel < 0 ? "s" + seed : "s" + seed + "-c" + classLabel, seed, classLabel, null, null);
+            return new Request(classLabel < 0 ? "s" + seed : "s" + seed + "-c" + classLabel, seed, classLabel, null, null,
+                    null);
         }
     }
 
+    /**
+     * A request's own sampler settings, or why they do not fit the model.
+     *
+     * @param sampler the settings, or null for the job's
+     * @param error a one-line reason naming the column, or null
+     */
+    record Settings(SamplerOptions sampler, String error) {}
+
     private final SampleJobOptions options;
+    private final Denoiser denoiser;
     private final ModelCard card;
-    private final Sampler sampler;
     private final int[] shape;
     private final int size;
-    private final String settingsWithClass;
-    private final String settingsWithoutClass;
+    /** The samplers of the settings seen so far in this task, by {@link SamplerOptions#toString()}. */
+    private final Map<String, Sampler> samplers = new HashMap<>();
 
     SampleRows(SampleJobOptions options, Denoiser denoiser) {
         this.options = options;
+        this.denoiser = denoiser;
         this.card = denoiser.card();
-        this.sampler = Sampler.of(denoiser, options.sampler());
         this.shape = card.sampleShape();
         this.size = card.sampleSize();
-        this.settingsWithClass = options.sampler().resolve(card, true).toString();
-        this.settingsWithoutClass = options.sampler().resolve(card, false).toString();
+    }
+
+    /**
+     * Returns a request's sampler settings: the job's with a request table's guidance, steps and eta where a
+     * row gives them.
+     *
+     * @param job the job's settings
+     * @param card the model's card
+     * @param conditioned whether the request has a class
+     * @param guidance the row's guidance, or null
+     * @param steps the row's steps, or null
+     * @param eta the row's eta, or null
+     * @return the settings (null sampler when the row gives none), or the error naming the column
+     */
+    static Settings settings(SamplerOptions job, ModelCard card, boolean conditioned, Double guidance, Integer steps,
+            Double eta) {
+        if (guidance == null && steps == null && eta == null) {
+            return new Settings(null, null);
+        }
+        if (guidance != null && !conditioned && guidance != 1.0) {
+            return new Settings(null, "column 'guidance' needs a class: the row has no class_label (nor the job --class)");
+        }
+        SamplerOptions.Builder b = job.toBuilder();
+        if (guidance != null) {
+            b.optGuidance(guidance);
+        }
+        if (steps != null) {
+            b.setSteps(steps);
+        }
+        if (eta != null) {
+            b.optEta(eta);
+        }
+        try {
+            SamplerOptions sampler = b.build();
+            sampler.validate(card, conditioned);
+            return new Settings(sampler, null);
+        } catch (IllegalArgumentException e) {
+            // the options' messages name the option (--steps, --eta, --guidance): a table names its column
+            return new Settings(null, e.getMessage().replaceFirst("^--(steps|eta|guidance)\\b", "column '$1'"));
+        }
     }
 
     /** Returns the requests of a seed job's indices. */
@@ -87,26 +139,28 @@ final class SampleRows {
      */
     List<Row> run(List<Request> requests) {
         Row[] rows = new Row[requests.size()];
-        List<Integer> conditioned = new ArrayList<>();
-        List<Integer> unconditioned = new ArrayList<>();
+        // requests with and without a class, and with settings of their own, are sampled apart
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
             Request q = requests.get(i);
             if (q.error() != null) {
-                rows[i] = row(q, q.latent(), null, null, 1.0, q.error());
+                rows[i] = row(q, q.latent(), null, null, options.sampler(), 1.0, q.error());
             } else {
-                (q.classLabel() >= 0 ? conditioned : unconditioned).add(i);
+                String key = (q.classLabel() >= 0 ? "class " : "none ") + (q.sampler() == null ? "" : q.sampler());
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
             }
         }
-        sampleGroup(requests, conditioned, true, rows);
-        sampleGroup(requests, unconditioned, false, rows);
+        for (List<Integer> group : groups.values()) {
+            Request first = requests.get(group.get(0));
+            sampleGroup(requests, group, first.classLabel() >= 0, first.sampler() == null ? options.sampler() : first.sampler(),
+                    rows);
+        }
         return new ArrayList<>(Arrays.asList(rows));
     }
 
-    private void sampleGroup(List<Request> requests, List<Integer> group, boolean withClass, Row[] rows) {
+    private void sampleGroup(List<Request> requests, List<Integer> group, boolean withClass, SamplerOptions settings,
+            Row[] rows) {
         int batch = group.size();
-        if (batch == 0) {
-            return;
-        }
         long[] seeds = new long[batch];
         int[] classes = withClass ? new int[batch] : null;
         float[] latents = new float[batch * size];
@@ -122,25 +176,26 @@ final class SampleRows {
                 System.arraycopy(q.latent(), 0, latents, r * size, size);
             }
         }
+        Sampler sampler = samplers.computeIfAbsent(settings.toString(), k -> Sampler.of(denoiser, settings));
         BatchResult result = sampler.sample(latents, seeds, classes);
-        double guidance = options.sampler().guidanceFor(card, withClass);
+        double guidance = settings.guidanceFor(card, withClass);
         for (int r = 0; r < batch; r++) {
             Request q = requests.get(group.get(r));
             boolean ok = result.ok(r);
             byte[] png = ok ? PngCodec.encode(result.samples(), r * size, shape, card.valueRange()) : null;
             float[] sample = options.saveSample() ? Arrays.copyOfRange(result.samples(), r * size, (r + 1) * size) : null;
-            rows[group.get(r)] = row(q, Arrays.copyOfRange(latents, r * size, (r + 1) * size), png, sample, guidance,
-                    result.errors()[r]);
+            rows[group.get(r)] = row(q, Arrays.copyOfRange(latents, r * size, (r + 1) * size), png, sample, settings,
+                    guidance, result.errors()[r]);
         }
     }
 
-    private Row row(Request q, float[] latent, byte[] png, float[] sample, double guidance, String error) {
+    private Row row(Request q, float[] latent, byte[] png, float[] sample, SamplerOptions settings, double guidance,
+            String error) {
         Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(q.id()));
-        String settings = q.classLabel() >= 0 ? settingsWithClass : settingsWithoutClass;
         return RowFactory.create(q.id(), q.seed(), q.classLabel() < 0 ? null : q.classLabel(),
-                options.sampler().steps(), options.sampler().eta(), guidance, options.sampler().spacing().id(), settings,
-                card.reference(), latent, shape.clone(), image, sample,
-                error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
+                settings.steps(), settings.eta(), guidance, settings.spacing().id(),
+                settings.resolve(card, q.classLabel() >= 0).toString(), card.reference(), latent, shape.clone(), image,
+                sample, error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
     }
 
     /**

@@ -3,6 +3,8 @@ package org.ddimspark.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,10 +14,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.testing.Models;
+import org.ddimspark.testing.OutputRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +105,18 @@ class MainTest {
         assertUsageError("ddim sample: --solver must be ddim or dpm++2m, got 'euler'", sample("gaussian-eps", "--solver", "euler"));
         assertUsageError("ddim sample: --device must be auto, cpu or gpu, got 'tpu'", sample("gaussian-eps", "--device", "tpu"));
         assertUsageError("ddim sample: --wave-size must be at least 1, got 0", sample("gaussian-eps", "--wave-size", "0"));
+        String table = tmp.resolve("requests.csv").toString();
+        assertUsageError("ddim sample: --count and --seed-start do not apply to --requests",
+                sample("gaussian-x0-cond", "--requests", table, "--count", "3"));
+        assertUsageError("ddim sample: --requests and --from-latents exclude each other",
+                sample("gaussian-x0-cond", "--requests", table, "--from-latents", table));
+        assertUsageError("ddim sample: --all-classes does not combine with --requests (rows keep their own class_label,"
+                + " or take --class)", sample("gaussian-x0-cond", "--requests", table, "--all-classes"));
+        Result missing = run(sample("gaussian-x0-cond", "--requests", table));
+        assertEquals(Main.FAILED, missing.code(), missing.err());
+        assertEquals("ddim sample: failed: --requests " + table + ": no such file or folder" + System.lineSeparator(),
+                missing.err());
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session was started");
         if (org.ddimspark.model.TorchScriptModel.engineGpus() == 0) {
             Result gpu = run(sample("gaussian-eps", "--device", "gpu"));
             assertEquals(Main.USAGE, gpu.code(), gpu.err());
@@ -108,6 +124,21 @@ class MainTest {
                     && gpu.err().lines().count() == 1, gpu.err());
             assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session was started");
         }
+    }
+
+    @Test
+    void sampleMakesARowPerRequestOfACsvTable() throws IOException {
+        Path table = Files.writeString(tmp.resolve("requests.csv"), "id,seed,class_label,steps,prompt\n"
+                + "coat,7,1,,a coat\nshirt,8,2,3,a shirt\n");
+        Result r = run(sample("gaussian-x0-cond", "--requests", table.toString(), "--steps", "5", "--quiet"));
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object[]> rows = OutputRows.read(tmp.resolve("out").toString(), Map.of());
+        assertEquals(Set.of("coat", "shirt"), rows.keySet());
+        String report = Files.readString(tmp.resolve("out").resolve("_ddim_run.json"));
+        JsonObject settings = JsonParser.parseString(report).getAsJsonObject().getAsJsonObject("settings");
+        assertEquals("[\"prompt\"]", settings.get("ignored_columns").toString());
+        assertEquals(2, settings.getAsJsonArray("sampler").size(), report);
+        assertTrue(report.contains("steps=3") && report.contains("steps=5"), report);
     }
 
     @Test
