@@ -143,7 +143,7 @@ def write(directory, card, module):
 
 
 def make(directory, name, prediction, schedule, timestep_input, shape, num_classes, s, mus=None, guidance=None,
-         amplitude=0.8, description=None, wrapper=None):
+         amplitude=0.8, description=None, wrapper=None, extra=None):
     flow = schedule["kind"] == "rectified_flow"
     alpha_bars = torch.ones(1, dtype=torch.float64) if flow else torch.cumprod(
         1 - betas(schedule["kind"], schedule["num_train_timesteps"], schedule.get("beta_start", 0.0),
@@ -161,6 +161,7 @@ def make(directory, name, prediction, schedule, timestep_input, shape, num_class
         card["guidance"] = guidance
     card["closed_form"] = {"data": "N(mu_y, s^2 I)", "s": s,
                            "mu": description or "%g * sin(0.7 h + 1.3 w + 0.5 c + 1.1 y); 0 for the null class; y = 0 when unconditional" % amplitude}
+    card.update(extra or {})
     write(directory, card, module)
 
 

@@ -34,7 +34,15 @@ final class InfoCommand implements Callable<Integer> {
         out.println("prediction  " + card.prediction().id());
         out.println("schedule    " + card.schedule());
         out.println("time input  " + card.timestepInput().id());
-        out.println("sample      " + Arrays.toString(card.sampleShape()) + " in " + Arrays.toString(card.valueRange()));
+        if (card.latent() == null) {
+            out.println("sample      " + Arrays.toString(card.sampleShape()) + " in " + Arrays.toString(card.valueRange()));
+        } else {
+            ModelCard.LatentSpace latent = card.latent();
+            out.println("sample      latent " + Arrays.toString(card.sampleShape()) + ", decoded by " + latent.decoder()
+                    + " to " + Arrays.toString(latent.imageShape()) + " in " + Arrays.toString(card.valueRange())
+                    + " (scale " + latent.scale() + ", shift " + latent.shift()
+                    + (latent.encoder() == null ? ", no encoder" : ", encoder " + latent.encoder()) + ")");
+        }
         out.println("classes     " + (card.isConditional() ? card.numClasses()
                 + (card.classNames().isEmpty() ? "" : " " + card.classNames()) + ", guidance " + card.guidance()
                 : "none (unconditional)"));

@@ -22,6 +22,22 @@ public interface Denoiser extends AutoCloseable {
      */
     float[] forward(float[] x, float[] t, long[] y, int batch);
 
+    /**
+     * Returns the images of a batch of final samples in model space: the samples themselves, or for a latent
+     * model ({@link ModelCard#latent()}), its decoder's output of {@link ModelCard#imageShape()}.
+     *
+     * @param samples {@code batch * card().sampleSize()} floats
+     * @param batch the batch size
+     * @return {@code batch} images of {@link ModelCard#imageShape()}, in {@code value_range}
+     */
+    default float[] images(float[] samples, int batch) {
+        if (card().latent() != null) {
+            throw new UnsupportedOperationException("model '" + card().name() + "' is a latent model: this denoiser"
+                    + " has no decoder");
+        }
+        return samples;
+    }
+
     @Override
     void close();
 }

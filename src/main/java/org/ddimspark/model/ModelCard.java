@@ -38,6 +38,8 @@ public final class ModelCard implements Serializable {
     public static final String MODEL_FILE = "model.pt";
     /** The name of the card in a model directory. */
     public static final String CARD_FILE = "model.json";
+    /** A latent model's decoder file, unless its card names another. */
+    public static final String DECODER_FILE = "decoder.pt";
     /** The largest height or width of {@code sample_shape}. */
     public static final int MAX_SIDE = 16384;
     /** The most values C * H * W of one sample: 2^24 (a 4096 x 4096 x 1 image, or 2048 x 2048 x 4). */
@@ -59,8 +61,33 @@ public final class ModelCard implements Serializable {
     private final List<String> classNames;
     private final double guidance;
     private final int forwardBatch;
+    private final LatentSpace latent;
     private final String sha256;
     private final String json;
+
+    /**
+     * The pixel side of a latent model (card field {@code latent}): the network works on latents of
+     * {@code sample_shape}; {@code decoder.pt} turns them into images of {@code image_shape} in {@code value_range},
+     * and {@code encoder.pt} (optional) images into latents. The network's latent z and the decoder's
+     * input are related by z = (encoder(x) - shift) * scale and decoder(z / scale + shift), as Stable
+     * Diffusion's VAE factors.
+     *
+     * @param imageShape the decoder's output [C, H, W]
+     * @param scale the scale factor, positive
+     * @param shift the shift factor
+     * @param decoder the decoder's file name in the model directory
+     * @param encoder the encoder's file name, or null when the model has none
+     * @param decoderSha256 the decoder file's sha256 when the card gives it, else null
+     * @param encoderSha256 the encoder file's sha256 when the card gives it, else null
+     */
+    public record LatentSpace(int[] imageShape, double scale, double shift, String decoder, String encoder,
+            String decoderSha256, String encoderSha256) implements Serializable {
+
+        /** Returns C * H * W of an image. */
+        public int imageSize() {
+            return imageShape[0] * imageShape[1] * imageShape[2];
+        }
+    }
 
     private ModelCard(Fields f, String sha256, String json) {
         String where = CARD_FILE + ": ";
@@ -117,15 +144,9 @@ public final class ModelCard implements Serializable {
             throw new InvalidModelException(where + "field 'sample_shape' must be [C, H, W] with positive sizes, got "
                     + Arrays.toString(f.sample_shape));
         }
-        int channels = f.sample_shape[0];
-        if (channels != 1 && channels != 3 && channels != 4) {
-            throw new InvalidModelException(where + "field 'sample_shape': images need 1, 3 or 4 channels, got " + channels);
-        }
-        if (f.sample_shape[1] > MAX_SIDE || f.sample_shape[2] > MAX_SIDE
-                || (long) channels * f.sample_shape[1] * f.sample_shape[2] > MAX_SAMPLE_SIZE) {
-            throw new InvalidModelException(where + "field 'sample_shape' " + Arrays.toString(f.sample_shape)
-                    + " is too large: at most " + MAX_SIDE + " a side and " + MAX_SAMPLE_SIZE + " values");
-        }
+        // a latent model's samples are latents of any number of channels; its images are the decoder's
+        this.latent = f.latent == null ? null : latentSpace(f.latent, where);
+        requireShape(f.sample_shape, "sample_shape", latent == null, where);
         this.sampleShape = f.sample_shape.clone();
         if (f.value_range == null || f.value_range.length != 2 || !(f.value_range[0] < f.value_range[1])) {
             throw new InvalidModelException(where + "field 'value_range' must be [low, high] with low < high, got "
@@ -161,6 +182,51 @@ public final class ModelCard implements Serializable {
         this.json = json;
     }
 
+    private static void requireShape(int[] shape, String field, boolean image, String where) {
+        if (shape == null || shape.length != 3 || Arrays.stream(shape).anyMatch(d -> d < 1)) {
+            throw new InvalidModelException(where + "field '" + field + "' must be [C, H, W] with positive sizes, got "
+                    + Arrays.toString(shape));
+        }
+        int channels = shape[0];
+        if (image && channels != 1 && channels != 3 && channels != 4) {
+            throw new InvalidModelException(where + "field '" + field + "': images need 1, 3 or 4 channels, got " + channels);
+        }
+        if (shape[1] > MAX_SIDE || shape[2] > MAX_SIDE || (long) channels * shape[1] * shape[2] > MAX_SAMPLE_SIZE) {
+            throw new InvalidModelException(where + "field '" + field + "' " + Arrays.toString(shape)
+                    + " is too large: at most " + MAX_SIDE + " a side and " + MAX_SAMPLE_SIZE + " values");
+        }
+    }
+
+    private static LatentSpace latentSpace(LatentFields f, String where) {
+        requireShape(f.image_shape, "latent.image_shape", true, where);
+        double scale = f.scale == null ? 1.0 : f.scale;
+        double shift = f.shift == null ? 0.0 : f.shift;
+        if (!(scale > 0) || Double.isInfinite(scale) || !Double.isFinite(shift)) {
+            throw new InvalidModelException(where + "fields 'latent.scale' and 'latent.shift' must be finite with scale > 0,"
+                    + " got " + scale + " and " + shift);
+        }
+        String decoder = fileName(f.decoder == null ? DECODER_FILE : f.decoder, "latent.decoder", where);
+        String encoder = f.encoder == null ? null : fileName(f.encoder, "latent.encoder", where);
+        return new LatentSpace(f.image_shape.clone(), scale, shift, decoder, encoder, sha(f.decoder_sha256,
+                "latent.decoder_sha256", where), sha(f.encoder_sha256, "latent.encoder_sha256", where));
+    }
+
+    /** A file of the model directory named by the card: a plain name, never a path out of the directory. */
+    private static String fileName(String name, String field, String where) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*\\.pt") || name.equals(MODEL_FILE)) {
+            throw new InvalidModelException(where + "field '" + field + "' must name a TorchScript file of the model"
+                    + " directory (letters, digits, '.', '_', '-', ending in .pt; not " + MODEL_FILE + "), got '" + name + "'");
+        }
+        return name;
+    }
+
+    private static String sha(String value, String field, String where) {
+        if (value != null && !value.matches("[0-9a-fA-F]{64}")) {
+            throw new InvalidModelException(where + "field '" + field + "' must be 64 hex digits, got '" + value + "'");
+        }
+        return value == null ? null : value.toLowerCase(java.util.Locale.ROOT);
+    }
+
     /**
      * Reads and validates the card of a model directory, and checks {@code model.pt} against the card's
      * sha256 when it gives one.
@@ -186,10 +252,37 @@ public final class ModelCard implements Serializable {
         if (!Files.isRegularFile(modelFile)) {
             throw new InvalidModelException(dir + " has no " + MODEL_FILE + " (the TorchScript model)");
         }
+        ModelCard card;
         try (InputStream in = Files.newInputStream(modelFile)) {
-            return parse(json, sha256(in));
+            card = parse(json, sha256(in));
         } catch (IOException e) {
             throw new InvalidModelException("cannot read " + modelFile + ": " + e.getMessage(), e);
+        }
+        if (card.latent != null) {
+            requireFile(dir, card.latent.decoder(), card.latent.decoderSha256(), "latent.decoder");
+            if (card.latent.encoder() != null) {
+                requireFile(dir, card.latent.encoder(), card.latent.encoderSha256(), "latent.encoder");
+            }
+        }
+        return card;
+    }
+
+    /** Checks that a file the card names is in the directory and has the card's sha256, when it gives one. */
+    private static void requireFile(Path dir, String name, String expected, String field) {
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidModelException(dir + " has no " + name + " (the card's " + field + ")");
+        }
+        if (expected != null) {
+            try (InputStream in = Files.newInputStream(file)) {
+                String actual = sha256(in);
+                if (!actual.equals(expected)) {
+                    throw new InvalidModelException(CARD_FILE + ": field '" + field + "_sha256' is " + expected + " but "
+                            + name + " hashes to " + actual + ": the directory holds another file than its card describes");
+                }
+            } catch (IOException e) {
+                throw new InvalidModelException("cannot read " + file + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -281,7 +374,29 @@ public final class ModelCard implements Serializable {
         }
     }
 
-    /** Returns [C, H, W]. */
+    /** Returns the pixel side of a latent model, or null when the network works on images. */
+    public LatentSpace latent() {
+        return latent;
+    }
+
+    /** Returns the files of the model directory: the card, the network, and a latent model's decoder and encoder. */
+    public List<String> files() {
+        List<String> files = new ArrayList<>(List.of(CARD_FILE, MODEL_FILE));
+        if (latent != null) {
+            files.add(latent.decoder());
+            if (latent.encoder() != null) {
+                files.add(latent.encoder());
+            }
+        }
+        return files;
+    }
+
+    /** Returns the [C, H, W] of the model's images: {@link #sampleShape()}, or a latent model's decoded images. */
+    public int[] imageShape() {
+        return latent == null ? sampleShape() : latent.imageShape().clone();
+    }
+
+    /** Returns [C, H, W] of the network's samples: the images, or a latent model's latents. */
     public int[] sampleShape() {
         return sampleShape.clone();
     }
@@ -362,7 +477,19 @@ public final class ModelCard implements Serializable {
         List<String> class_names;
         Double guidance;
         Integer forward_batch;
+        LatentFields latent;
         String sha256;
+    }
+
+    @SuppressWarnings({"checkstyle:MemberName", "unused"})
+    private static final class LatentFields {
+        int[] image_shape;
+        Double scale;
+        Double shift;
+        String decoder;
+        String encoder;
+        String decoder_sha256;
+        String encoder_sha256;
     }
 
     @SuppressWarnings({"checkstyle:MemberName", "unused"})

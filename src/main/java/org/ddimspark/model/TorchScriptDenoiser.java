@@ -12,6 +12,7 @@ import ai.djl.translate.TranslateException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * A {@link Denoiser} on a {@link TorchScriptModel}: one DJL predictor, and one native memory scope per
@@ -27,7 +28,11 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     /** The x of one chunk, reused by every forward: the engine reads it in place. */
     private ByteBuffer input;
 
-    TorchScriptDenoiser(ModelCard card, ZooModel<NDList, NDList> model, int forwardBatch) {
+    /** A latent model's decoder, else null. */
+    private final Predictor<NDList, NDList> decoder;
+
+    TorchScriptDenoiser(ModelCard card, ZooModel<NDList, NDList> model, ZooModel<NDList, NDList> decoder,
+            int forwardBatch) {
         if (forwardBatch < 1) {
             throw new IllegalArgumentException("forward batch must be at least 1, got " + forwardBatch);
         }
@@ -35,8 +40,53 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         this.forwardBatch = forwardBatch;
         this.parent = model.getNDManager();
         this.predictor = model.newPredictor();
+        this.decoder = decoder == null ? null : decoder.newPredictor();
         int[] s = card.sampleShape();
         this.sampleShape = new Shape(s[0], s[1], s[2]);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A latent model's decoder is given z / scale + shift, in chunks of the forward batch's rows padded as
+     * the network's, so that an image does not depend on the rows beside it.
+     */
+    @Override
+    public float[] images(float[] samples, int batch) {
+        ModelCard.LatentSpace latent = card.latent();
+        if (latent == null) {
+            return samples;
+        }
+        int size = card.sampleSize();
+        int imageSize = latent.imageSize();
+        int chunk = forwardBatch;
+        float[] out = new float[batch * imageSize];
+        float[] z = new float[chunk * size];
+        for (int start = 0; start < batch; start += chunk) {
+            int rows = Math.min(chunk, batch - start);
+            for (int r = 0; r < chunk; r++) {
+                int source = (start + (r < rows ? r : 0)) * size;
+                for (int i = 0; i < size; i++) {
+                    z[r * size + i] = (float) (samples[source + i] / latent.scale() + latent.shift());
+                }
+            }
+            try (NDManager scope = parent.newSubManager()) {
+                NDArray result = decoder.predict(new NDList(scope.create(z, new Shape(chunk).addAll(sampleShape)))).get(0);
+                if (result.getDataType() != DataType.FLOAT32) {
+                    result = result.toType(DataType.FLOAT32, false);
+                }
+                if (result.size() != (long) chunk * imageSize) {
+                    throw new IllegalStateException("the decoder of '" + card.name() + "' returned shape " + result.getShape()
+                            + " for " + chunk + " latents: latent.image_shape is " + Arrays.toString(latent.imageShape()));
+                }
+                result.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer()
+                        .get(out, start * imageSize, rows * imageSize);
+            } catch (TranslateException e) {
+                throw new IllegalStateException("the decoder of '" + card.name() + "' failed on a batch of " + rows + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     @Override
@@ -175,5 +225,8 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     @Override
     public void close() {
         predictor.close();
+        if (decoder != null) {
+            decoder.close();
+        }
     }
 }

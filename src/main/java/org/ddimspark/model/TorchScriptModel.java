@@ -21,10 +21,13 @@ public final class TorchScriptModel implements AutoCloseable {
 
     private final ModelCard card;
     private final ZooModel<NDList, NDList> model;
+    /** A latent model's decoder on the same device, else null. */
+    private final ZooModel<NDList, NDList> decoder;
 
-    private TorchScriptModel(ModelCard card, ZooModel<NDList, NDList> model) {
+    private TorchScriptModel(ModelCard card, ZooModel<NDList, NDList> model, ZooModel<NDList, NDList> decoder) {
         this.card = card;
         this.model = model;
+        this.decoder = decoder;
     }
 
     /**
@@ -48,7 +51,7 @@ public final class TorchScriptModel implements AutoCloseable {
      * @throws InvalidModelException when the TorchScript cannot be loaded
      */
     public static TorchScriptModel load(Path dir, ModelCard card) {
-        return new TorchScriptModel(card, loadTorchScript(dir, null));
+        return load(dir, card, null);
     }
 
     /**
@@ -61,7 +64,16 @@ public final class TorchScriptModel implements AutoCloseable {
      * @throws InvalidModelException when the TorchScript cannot be loaded
      */
     public static TorchScriptModel load(Path dir, ModelCard card, Device device) {
-        return new TorchScriptModel(card, loadTorchScript(dir, device));
+        ZooModel<NDList, NDList> network = loadTorchScript(dir, device);
+        if (card.latent() == null) {
+            return new TorchScriptModel(card, network, null);
+        }
+        try {
+            return new TorchScriptModel(card, network, loadTorchScript(dir, card.latent().decoder(), device));
+        } catch (RuntimeException e) {
+            network.close();
+            throw e;
+        }
     }
 
     /**
@@ -74,6 +86,19 @@ public final class TorchScriptModel implements AutoCloseable {
      * @throws InvalidModelException when the file is not loadable TorchScript
      */
     public static ZooModel<NDList, NDList> loadTorchScript(Path dir, Device device) {
+        return loadTorchScript(dir, ModelCard.MODEL_FILE, device);
+    }
+
+    /**
+     * Loads a TorchScript file of a directory, as {@link #loadTorchScript(Path, Device)} loads {@code model.pt}.
+     *
+     * @param dir the directory
+     * @param file the file's name, ending in {@code .pt}
+     * @param device the device to load it onto, or null for the engine's default
+     * @return the native model; close it
+     * @throws InvalidModelException when the file is not loadable TorchScript
+     */
+    public static ZooModel<NDList, NDList> loadTorchScript(Path dir, String file, Device device) {
         EngineSettings.applyDefaults();
         if (!EngineSettings.oneDnnLimited()) {
             LoggerFactory.getLogger(TorchScriptModel.class).warn("{} is not set in this JVM's environment: on CPUs"
@@ -84,14 +109,14 @@ public final class TorchScriptModel implements AutoCloseable {
                 .setTypes(NDList.class, NDList.class)
                 .optEngine("PyTorch")
                 .optModelPath(dir)
-                .optModelName(ModelCard.MODEL_FILE.replace(".pt", ""))
+                .optModelName(file.substring(0, file.length() - ".pt".length()))
                 .optOption("mapLocation", "true")
                 .optDevice(device)
                 .build();
         try {
             return criteria.loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
-            throw new InvalidModelException("cannot load " + dir.resolve(ModelCard.MODEL_FILE) + " as TorchScript: "
+            throw new InvalidModelException("cannot load " + dir.resolve(file) + " as TorchScript: "
                     + e.getMessage(), e);
         }
     }
@@ -135,7 +160,27 @@ public final class TorchScriptModel implements AutoCloseable {
                         + first.label());
             }
         }
-        return "forward of " + input + " at " + first.label() + " on " + device();
+        String checked = "forward of " + input + " at " + first.label() + " on " + device();
+        ModelCard.LatentSpace latent = card.latent();
+        if (latent == null) {
+            return checked;
+        }
+        int[] image = latent.imageShape();
+        String decoded = "[" + batch + ", " + image[0] + ", " + image[1] + ", " + image[2] + "]";
+        float[] images;
+        try (TorchScriptDenoiser denoiser = newDenoiser()) {
+            images = denoiser.images(output, batch);
+        } catch (RuntimeException e) {
+            throw new InvalidModelException(latent.decoder() + " fails on the network's output of " + input + " (the"
+                    + " decoder must turn it into " + decoded + ", latent.image_shape of " + ModelCard.CARD_FILE + "): "
+                    + usefulLine(e), e);
+        }
+        for (float v : images) {
+            if (!Float.isFinite(v)) {
+                throw new InvalidModelException(latent.decoder() + " returned a non-finite value for the network's output");
+            }
+        }
+        return checked + ", decoded to " + decoded;
     }
 
     /**
@@ -213,7 +258,7 @@ public final class TorchScriptModel implements AutoCloseable {
      * @return the denoiser
      */
     public TorchScriptDenoiser newDenoiser() {
-        return new TorchScriptDenoiser(card, model, card.forwardBatch());
+        return new TorchScriptDenoiser(card, model, decoder, card.forwardBatch());
     }
 
     /**
@@ -225,11 +270,14 @@ public final class TorchScriptModel implements AutoCloseable {
      * @return the denoiser
      */
     public TorchScriptDenoiser newDenoiser(int forwardBatch) {
-        return new TorchScriptDenoiser(card, model, forwardBatch);
+        return new TorchScriptDenoiser(card, model, decoder, forwardBatch);
     }
 
     @Override
     public void close() {
         model.close();
+        if (decoder != null) {
+            decoder.close();
+        }
     }
 }

@@ -160,6 +160,12 @@ public final class InvertJobOptions implements Serializable {
      * @throws IllegalArgumentException with a one-line reason
      */
     public void validate(ModelCard card) {
+        if (card.latent() != null) {
+            // an image goes in through the encoder: the next step of the latent models (README, "Latent models")
+            throw new IllegalArgumentException("invert of latent model '" + card.name() + "' (through "
+                    + (card.latent().encoder() == null ? "an encoder, which it has none of" : card.latent().encoder())
+                    + ") is not supported yet: sample works, invert does not");
+        }
         int channels = card.sampleShape()[0];
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("invert takes images into models of 1 or 3 channels; '" + card.name()

@@ -58,6 +58,8 @@ final class SampleRows {
     private final ModelCard card;
     private final int[] shape;
     private final int size;
+    private final int[] imageShape;
+    private final int imageSize;
     /** The samplers of the settings seen so far in this task, by {@link SamplerOptions#toString()}. */
     private final Map<String, Sampler> samplers = new HashMap<>();
 
@@ -67,6 +69,8 @@ final class SampleRows {
         this.card = denoiser.card();
         this.shape = card.sampleShape();
         this.size = card.sampleSize();
+        this.imageShape = card.imageShape();
+        this.imageSize = imageShape[0] * imageShape[1] * imageShape[2];
     }
 
     /**
@@ -178,15 +182,29 @@ final class SampleRows {
         }
         Sampler sampler = samplers.computeIfAbsent(settings.toString(), k -> Sampler.of(denoiser, settings));
         BatchResult result = sampler.sample(latents, seeds, classes);
+        // a latent model's samples are decoded into images; another model's samples are its images
+        float[] images = denoiser.images(result.samples(), batch);
         double guidance = settings.guidanceFor(card, withClass);
         for (int r = 0; r < batch; r++) {
             Request q = requests.get(group.get(r));
-            boolean ok = result.ok(r);
-            byte[] png = ok ? PngCodec.encode(result.samples(), r * size, shape, card.valueRange()) : null;
+            String error = result.errors()[r];
+            if (error == null && !finite(images, r * imageSize, imageSize)) {
+                error = "decoder output is not finite";
+            }
+            byte[] png = error == null ? PngCodec.encode(images, r * imageSize, imageShape, card.valueRange()) : null;
             float[] sample = options.saveSample() ? Arrays.copyOfRange(result.samples(), r * size, (r + 1) * size) : null;
             rows[group.get(r)] = row(q, Arrays.copyOfRange(latents, r * size, (r + 1) * size), png, sample, settings,
-                    guidance, result.errors()[r]);
+                    guidance, error);
         }
+    }
+
+    private static boolean finite(float[] values, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Row row(Request q, float[] latent, byte[] png, float[] sample, SamplerOptions settings, double guidance,

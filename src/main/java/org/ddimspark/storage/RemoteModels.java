@@ -11,6 +11,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import com.google.gson.JsonElement;
@@ -95,6 +96,11 @@ public final class RemoteModels {
                             + ModelCard.MODEL_FILE + " hashes to " + actual + " on this host, not " + sha256
                             + " as on the driver: the model changed while the job ran");
                 }
+                // a latent model's decoder and encoder, as its card names them (ModelCard.load checks their hashes)
+                List<String> files = ModelCard.parse(new String(card, StandardCharsets.UTF_8), actual).files();
+                for (String file : files.subList(2, files.size())) {
+                    copy(fs, new Path(dir, file), staging.resolve(file), uri);
+                }
                 java.nio.file.Path target = root.resolve(actual + "-" + cardKey);
                 if (Files.exists(target)) {
                     if (holds(target, actual)) {
@@ -148,8 +154,9 @@ public final class RemoteModels {
     /** Copies a file while hashing it; returns its sha256. */
     private static String copy(FileSystem fs, Path from, java.nio.file.Path to, String uri) throws IOException {
         if (!fs.exists(from)) {
-            throw new FileNotFoundException("no " + ModelCard.MODEL_FILE + " (the TorchScript model) in "
-                    + HadoopSettings.withoutUserInfo(uri));
+            throw new FileNotFoundException("no " + from.getName()
+                    + (from.getName().equals(ModelCard.MODEL_FILE) ? " (the TorchScript model)" : " (named by its card)")
+                    + " in " + HadoopSettings.withoutUserInfo(uri));
         }
         MessageDigest digest = digest();
         try (InputStream in = fs.open(from);
@@ -165,8 +172,11 @@ public final class RemoteModels {
         if (!Files.isRegularFile(dir.resolve(ModelCard.CARD_FILE)) || !Files.isRegularFile(model)) {
             return false;
         }
-        try (InputStream in = Files.newInputStream(model)) {
-            return ModelCard.sha256(in).equalsIgnoreCase(sha256);
+        try {
+            // hashes model.pt, and checks that a latent model's decoder and encoder are there with their hashes
+            return ModelCard.load(dir).sha256().equalsIgnoreCase(sha256);
+        } catch (InvalidModelException e) {
+            return false;
         }
     }
 

@@ -325,6 +325,9 @@ class MainTest {
                 "--shift", "2");
         assertUsageError("ddim invert: --resume and --overwrite exclude each other",
                 "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--resume", "--overwrite");
+        assertUsageError("ddim invert: invert of latent model 'gaussian-latent' (through encoder.pt) is not supported yet:"
+                + " sample works, invert does not", "invert", "--model", Models.dir("gaussian-latent").toString(),
+                "--input", images, "--output", tmp.resolve("o").toString());
     }
 
     @Test

@@ -1,13 +1,16 @@
 package org.ddimspark.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.ddimspark.schedule.ScheduleKind;
 import org.ddimspark.schedule.TimestepInput;
 import org.ddimspark.testing.Models;
@@ -118,10 +121,63 @@ class ModelCardTest {
                 assertThrows(InvalidModelException.class, () -> ModelCard.load(noModel)).getMessage());
     }
 
+    @Test
+    void aLatentModelNamesItsDecoderAndEncoderAndTheirFactors() throws IOException {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-latent"));
+        ModelCard.LatentSpace latent = card.latent();
+        assertArrayEquals(new int[] {4, 4, 4}, card.sampleShape());
+        assertArrayEquals(new int[] {1, 8, 8}, card.imageShape());
+        assertEquals(2.0, latent.scale());
+        assertEquals(0.25, latent.shift());
+        assertEquals(List.of("model.json", "model.pt", "decoder.pt", "encoder.pt"), card.files());
+        assertNull(ModelCard.load(Models.dir("gaussian-eps")).latent());
+        assertArrayEquals(new int[] {1, 16, 16}, ModelCard.load(Models.dir("gaussian-eps")).imageShape());
+
+        String latentCard = "{\"name\": \"m\", \"prediction\": \"flow_velocity\", \"schedule\": {\"kind\": \"rectified_flow\"},"
+                + " \"timestep_input\": \"index\", \"sample_shape\": [16, 4, 4], \"value_range\": [-1, 1], \"latent\": %s}";
+        // defaults: scale 1, shift 0, decoder.pt, no encoder; a latent may have any number of channels
+        ModelCard defaults = ModelCard.parse(String.format(latentCard, "{\"image_shape\": [3, 32, 32]}"), SHA);
+        assertEquals(1.0, defaults.latent().scale());
+        assertEquals(0.0, defaults.latent().shift());
+        assertEquals("decoder.pt", defaults.latent().decoder());
+        assertNull(defaults.latent().encoder());
+        assertArrayEquals(new int[] {16, 4, 4}, defaults.sampleShape());
+        assertEquals(List.of("model.json", "model.pt", "decoder.pt"), defaults.files());
+        assertError("model.json: field 'latent.decoder' must name a TorchScript file of the model directory (letters,"
+                + " digits, '.', '_', '-', ending in .pt; not model.pt), got '../../etc/x.pt'",
+                String.format(latentCard, "{\"image_shape\": [1, 8, 8], \"decoder\": \"../../etc/x.pt\"}"));
+        assertError("model.json: field 'latent.encoder' must name a TorchScript file of the model directory (letters,"
+                + " digits, '.', '_', '-', ending in .pt; not model.pt), got 'model.pt'",
+                String.format(latentCard, "{\"image_shape\": [1, 8, 8], \"encoder\": \"model.pt\"}"));
+        assertError("model.json: fields 'latent.scale' and 'latent.shift' must be finite with scale > 0, got 0.0 and 0.0",
+                String.format(latentCard, "{\"image_shape\": [1, 8, 8], \"scale\": 0}"));
+        assertError("model.json: field 'latent.image_shape': images need 1, 3 or 4 channels, got 2",
+                String.format(latentCard, "{\"image_shape\": [2, 8, 8]}"));
+        assertError("model.json: field 'latent.decoder_sha256' must be 64 hex digits, got 'abc'",
+                String.format(latentCard, "{\"image_shape\": [1, 8, 8], \"decoder_sha256\": \"abc\"}"));
+        assertError("model.json: field 'sample_shape': images need 1, 3 or 4 channels, got 16",
+                String.format(latentCard, "null"));
+    }
+
+    @Test
+    void aLatentModelsFilesMustBeThereWithTheirHashes() throws IOException {
+        Path dir = copy("gaussian-latent");
+        Files.delete(dir.resolve("decoder.pt"));
+        assertEquals(dir + " has no decoder.pt (the card's latent.decoder)",
+                assertThrows(InvalidModelException.class, () -> ModelCard.load(dir)).getMessage());
+        Files.copy(Models.dir("gaussian-latent").resolve("encoder.pt"), dir.resolve("decoder.pt"));
+        String message = assertThrows(InvalidModelException.class, () -> ModelCard.load(dir)).getMessage();
+        assertTrue(message.startsWith("model.json: field 'latent.decoder_sha256' is 4896241"), message);
+        assertTrue(message.endsWith(" but decoder.pt hashes to 150dcf9e48baea8a97084001e6209fd9cf4695cce7a393eb522672d7b9205b0b:"
+                + " the directory holds another file than its card describes"), message);
+    }
+
     private Path copy(String model) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(model));
-        for (String file : new String[] {"model.json", "model.pt"}) {
-            Files.copy(Models.dir(model).resolve(file), dir.resolve(file));
+        try (var files = Files.list(Models.dir(model))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, dir.resolve(file.getFileName()));
+            }
         }
         return dir;
     }

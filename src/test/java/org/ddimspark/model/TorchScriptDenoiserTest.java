@@ -239,6 +239,28 @@ class TorchScriptDenoiserTest {
     }
 
     @Test
+    void aLatentModelIsCheckedThroughItsDecoder() throws IOException {
+        try (TorchScriptModel model = TorchScriptModel.load(Models.dir("gaussian-latent"))) {
+            String check = model.check();
+            assertTrue(check.startsWith("forward of [2, 4, 4, 4] at ") && check.endsWith(" on cpu(), decoded to [2, 1, 8, 8]"),
+                    check);
+        }
+        Path dir = Files.createDirectories(tmp.resolve("wrong-image-shape"));
+        for (String file : List.of("model.pt", "decoder.pt", "encoder.pt")) {
+            Files.copy(Models.dir("gaussian-latent").resolve(file), dir.resolve(file));
+        }
+        Files.writeString(dir.resolve("model.json"), Files.readString(Models.dir("gaussian-latent").resolve("model.json"))
+                .replaceAll("\"image_shape\": \\[[^]]*]", "\"image_shape\": [1, 8, 4]"));
+        try (TorchScriptModel model = TorchScriptModel.load(dir)) {
+            String message = assertThrows(InvalidModelException.class, model::check).getMessage();
+            assertTrue(message.startsWith("decoder.pt fails on the network's output of [2, 4, 4, 4] (the decoder must turn"
+                    + " it into [2, 1, 8, 4], latent.image_shape of model.json): "), message);
+            assertTrue(message.contains("returned shape (16, 1, 8, 8) for 16 latents"), message);
+            assertEquals(-1, message.indexOf('\n'));
+        }
+    }
+
+    @Test
     void aGraphFixedOnAnotherDeviceIsNamedAsTheCause() {
         // the line torch gives when a traced model's CPU constant meets a GPU input (seen with traced-sinusoidal,
         // which torch.jit.trace made on the CPU, on a GPU: docs/benchmarks/gpu-pytorch-h200.md)

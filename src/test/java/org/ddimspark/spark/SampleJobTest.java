@@ -170,6 +170,40 @@ class SampleJobTest {
         }
     }
 
+    /**
+     * A latent model: the rows keep latent-space x_T and samples (the closed form on 4 x 4 x 4 latents), and the
+     * image is the decoder's: a pixel shuffle of sample / scale + shift, byte for byte.
+     */
+    @Test
+    void aLatentModelsImageIsItsDecodedSample() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-latent"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(8).optEta(0.3).build();
+        RunReport report = SampleJob.run(spark, options("gaussian-latent", "latent").optCount(6).optSampler(sampler)
+                .optSaveSample(true).optBatchSize(4).build(), card);
+        assertEquals(6, report.ok());
+        DdimSampler reference = new DdimSampler(new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), 0.5),
+                sampler);
+        for (Row r : byId("latent").values()) {
+            long seed = r.getAs("seed");
+            assertEquals(List.of(4, 4, 4), r.getList(r.fieldIndex("latent_shape")));
+            assertArrayEquals(SeededNoise.latent(seed, 64), floats(r, "latent"));
+            float[] sample = floats(r, "sample");
+            float[] expected = reference.sample(SeededNoise.latent(seed, 64), new long[] {seed}, null).samples();
+            assertTrue(RelativeError.of(sample, expected) < 1e-5, "TorchScript vs Java closed form");
+            // decoder.pt is F.pixel_shuffle(z, 2): image[2h + i][2w + j] = z[2i + j][h][w], z = sample / 2 + 0.25
+            float[] image = new float[64];
+            for (int c = 0; c < 4; c++) {
+                for (int h = 0; h < 4; h++) {
+                    for (int w = 0; w < 4; w++) {
+                        image[(2 * h + c / 2) * 8 + 2 * w + c % 2] = (float) (sample[c * 16 + h * 4 + w] / 2.0 + 0.25);
+                    }
+                }
+            }
+            assertArrayEquals(PngCodec.encode(image, 0, new int[] {1, 8, 8}, card.valueRange()), imageBytes(r));
+        }
+        assertTrue(Files.exists(tmp.resolve("latent").resolve(SampleJob.CONTACT_SHEET)));
+    }
+
     /** --solver dpm++2m through the job: the library's solver on every row, named in the rows' settings. */
     @Test
     void dpmSolverRowsEqualTheJavaClosedFormThroughTheSameSolver() {
