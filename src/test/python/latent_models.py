@@ -1,18 +1,26 @@
-"""Writes a closed-form latent model directory: the Gaussian flow denoiser of closed_form_models.py on 4 x 4 x 4
-latents, with an exactly invertible decoder / encoder pair around it: decoder.pt is a pixel shuffle (4 x 4 x 4 ->
-1 x 8 x 8) and encoder.pt a pixel unshuffle, so that a latent decodes and encodes back to its own bytes, and the
-Java side can compute the decoded image from a row's latent-space sample by the same rearrangement.
+"""Writes the closed-form model directories of the Stable-Diffusion-3-like contract (README, "Latent models" and
+"Embedding conditioning"):
+
+- gaussian-latent: the Gaussian flow denoiser of closed_form_models.py on 4 x 4 x 4 latents, with an exactly
+  invertible decoder / encoder pair around it: decoder.pt is a pixel shuffle (4 x 4 x 4 -> 1 x 8 x 8) and
+  encoder.pt a pixel unshuffle, so that a latent decodes and encodes back to its own bytes, and the Java side can
+  compute the decoded image from a row's latent-space sample by the same rearrangement.
+- gaussian-embedding: the Gaussian flow denoiser on 1 x 8 x 8 whose class mean is its conditioning embedding
+  itself: forward(x, t, cond [B, 1, 64]) with mu = cond reshaped, the embeddings table holding the sine means of
+  closed_form_models.py for 3 classes and the null embedding zeros, so that the Java closed form with class means
+  is the exact reference, guidance included.
 
 Run with Debian's torch:  /usr/bin/python3 src/test/python/latent_models.py
-It writes src/test/resources/models/gaussian-latent.
+It writes src/test/resources/models/gaussian-latent and gaussian-embedding.
 """
 import hashlib
+import json
 import os
 
 import torch
 import torch.nn.functional as F
 
-from closed_form_models import ROOT, make
+from closed_form_models import ROOT, GaussianCore, make, sine_means, write
 
 
 class PixelShuffle(torch.nn.Module):
@@ -23,6 +31,49 @@ class PixelShuffle(torch.nn.Module):
 class PixelUnshuffle(torch.nn.Module):
     def forward(self, x):
         return F.pixel_unshuffle(x, 2)
+
+
+class EmbeddingMean(torch.nn.Module):
+    """The closed form with mu = cond: forward(x [B, C, H, W], t [B], cond [B, 1, C * H * W])."""
+
+    def __init__(self, core):
+        super().__init__()
+        self.core = core
+
+    def forward(self, x, t, cond):
+        a, b = self.core.coefficients(t)
+        a = a.view(-1, 1, 1, 1)
+        b = b.view(-1, 1, 1, 1)
+        mu = cond.double().reshape(x.shape)
+        var = a * a * self.core.s * self.core.s + b * b
+        d = x.double() - a * mu
+        x0 = mu + a * self.core.s * self.core.s / var * d
+        eps = b / var * d
+        return (eps - x0).float()
+
+
+def embedding_model(directory):
+    shape, classes, s = (1, 8, 8), 3, 0.5
+    os.makedirs(directory, exist_ok=True)
+    means = sine_means(classes, shape, 0.8)  # row `classes` is the null class: zeros
+    size = shape[0] * shape[1] * shape[2]
+    with open(os.path.join(directory, "embeddings.jsonl"), "w") as f:
+        for y in range(classes):
+            f.write(json.dumps({"key": "class-%d" % y, "class_label": y, "cond": means[y].flatten().tolist(),
+                                "cond_shape": [1, size]}) + "\n")
+    with open(os.path.join(directory, "null_embedding.json"), "w") as f:
+        json.dump({"cond": means[classes].flatten().tolist(), "cond_shape": [1, size]}, f)
+        f.write("\n")
+    core = GaussianCore("flow_velocity", True, False, torch.ones(1, dtype=torch.float64), means, s)
+    card = {"name": "gaussian-embedding", "prediction": "flow_velocity", "schedule": {"kind": "rectified_flow"},
+            "timestep_input": "index", "sample_shape": list(shape), "value_range": [-1.0, 1.0],
+            "num_classes": classes, "class_names": ["class-%d" % i for i in range(classes)], "guidance": 2.0,
+            "conditioning": {"kind": "embedding", "shape": [1, size], "null_embedding": "null_embedding.json",
+                             "embeddings": "embeddings.jsonl"},
+            "closed_form": {"data": "N(mu, s^2 I)", "s": s,
+                            "mu": "the conditioning embedding reshaped to sample_shape; the table holds"
+                                  " 0.8 * sin(0.7 h + 1.3 w + 0.5 c + 1.1 y) for class y, the null embedding zeros"}}
+    write(directory, card, EmbeddingMean(core))
 
 
 if __name__ == "__main__":
@@ -36,3 +87,4 @@ if __name__ == "__main__":
             latent[key + "_sha256"] = hashlib.sha256(f.read()).hexdigest()
     make(directory, "gaussian-latent", "flow_velocity", {"kind": "rectified_flow"}, "index", (4, 4, 4), 0, 0.5,
          extra={"latent": latent})
+    embedding_model(os.path.join(ROOT, "src", "test", "resources", "models", "gaussian-embedding"))

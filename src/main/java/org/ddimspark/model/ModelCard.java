@@ -62,6 +62,9 @@ public final class ModelCard implements Serializable {
     private final double guidance;
     private final int forwardBatch;
     private final LatentSpace latent;
+    private final ConditioningFiles conditioningFiles;
+    /** An embedding-conditioned model's class embeddings, read from its directory by {@link #load}, else null. */
+    private Conditioning conditioning;
     private final String sha256;
     private final String json;
 
@@ -80,6 +83,26 @@ public final class ModelCard implements Serializable {
      * @param decoderSha256 the decoder file's sha256 when the card gives it, else null
      * @param encoderSha256 the encoder file's sha256 when the card gives it, else null
      */
+    /**
+     * The files of an embedding-conditioned model (card field {@code conditioning}, kind {@code embedding}):
+     * the network takes {@code cond: float32[B, L, D]} instead of class ids.
+     *
+     * @param shape [L, D]
+     * @param nullEmbedding the file of the null embedding, for guidance's unconditional half
+     * @param embeddings the JSON-lines table of the classes' embeddings
+     */
+    public record ConditioningFiles(int[] shape, String nullEmbedding, String embeddings) implements Serializable {}
+
+    /**
+     * An embedding-conditioned model's embeddings, row {@code y} for class y and row {@code num_classes} the
+     * null embedding: the denoiser gives the network row y's L x D values where a class-conditional model
+     * would get y.
+     *
+     * @param shape [L, D]
+     * @param table {@code num_classes + 1} rows of L * D values
+     */
+    public record Conditioning(int[] shape, float[][] table) implements Serializable {}
+
     public record LatentSpace(int[] imageShape, double scale, double shift, String decoder, String encoder,
             String decoderSha256, String encoderSha256) implements Serializable {
 
@@ -178,8 +201,97 @@ public final class ModelCard implements Serializable {
             throw new InvalidModelException(where + "field 'forward_batch' must be in 1.." + MAX_BATCH + " with 2 x "
                     + "forward_batch x C x H x W at most " + MAX_BATCH_VALUES + ", got " + forwardBatch);
         }
+        this.conditioningFiles = f.conditioning == null ? null : conditioningFiles(f.conditioning, numClasses, where);
         this.sha256 = sha256;
         this.json = json;
+    }
+
+    private static ConditioningFiles conditioningFiles(ConditioningFields f, int numClasses, String where) {
+        if (!"embedding".equals(f.kind)) {
+            throw new InvalidModelException(where + "field 'conditioning.kind' must be 'embedding', got "
+                    + (f.kind == null ? "none" : "'" + f.kind + "'"));
+        }
+        if (f.shape == null || f.shape.length != 2 || f.shape[0] < 1 || f.shape[1] < 1
+                || (long) f.shape[0] * f.shape[1] > MAX_SAMPLE_SIZE) {
+            throw new InvalidModelException(where + "field 'conditioning.shape' must be [L, D] with positive sizes and"
+                    + " at most " + MAX_SAMPLE_SIZE + " values, got " + Arrays.toString(f.shape));
+        }
+        if (numClasses < 1) {
+            throw new InvalidModelException(where + "an embedding-conditioned model needs 'num_classes': the classes"
+                    + " of its embeddings table");
+        }
+        return new ConditioningFiles(f.shape.clone(), dataFile(f.null_embedding, "conditioning.null_embedding", where),
+                dataFile(f.embeddings, "conditioning.embeddings", where));
+    }
+
+    private static String dataFile(String name, String field, String where) {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || name.equals(CARD_FILE) || name.equals(MODEL_FILE)) {
+            throw new InvalidModelException(where + "field '" + field + "' must name a file of the model directory"
+                    + " (letters, digits, '.', '_', '-'), got " + (name == null ? "none" : "'" + name + "'"));
+        }
+        return name;
+    }
+
+    /** Reads the embeddings table and the null embedding of an embedding-conditioned model's directory. */
+    private static Conditioning readConditioning(Path dir, ConditioningFiles files, int numClasses) {
+        int size = files.shape()[0] * files.shape()[1];
+        float[][] table = new float[numClasses + 1][];
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(files.embeddings()), StandardCharsets.UTF_8);
+            int n = 0;
+            for (String line : lines) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String where = files.embeddings() + " line " + n + ": ";
+                EmbeddingFields e = embedding(line, files.shape(), size, where);
+                if (e.class_label == null || e.class_label < 0 || e.class_label >= numClasses) {
+                    throw new InvalidModelException(where + "class_label must be in 0.." + (numClasses - 1) + ", got "
+                            + e.class_label);
+                }
+                if (table[e.class_label] != null) {
+                    throw new InvalidModelException(where + "class_label " + e.class_label + " has an embedding already");
+                }
+                table[e.class_label] = e.values;
+            }
+            for (int y = 0; y < numClasses; y++) {
+                if (table[y] == null) {
+                    throw new InvalidModelException(files.embeddings() + " has no embedding of class " + y);
+                }
+            }
+            String where = files.nullEmbedding() + ": ";
+            table[numClasses] = embedding(Files.readString(dir.resolve(files.nullEmbedding()), StandardCharsets.UTF_8),
+                    files.shape(), size, where).values;
+        } catch (NoSuchFileException e) {
+            throw new InvalidModelException(dir + " has no " + e.getFile().substring(e.getFile().lastIndexOf('/') + 1)
+                    + " (named by the card's conditioning)");
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot read the embeddings of " + dir + ": " + e.getMessage(), e);
+        }
+        return new Conditioning(files.shape().clone(), table);
+    }
+
+    /** One embedding of a JSON object {"cond": [...], "cond_shape": [L, D]}, checked against the card's shape. */
+    private static EmbeddingFields embedding(String json, int[] shape, int size, String where) {
+        EmbeddingFields e;
+        try {
+            e = new Gson().fromJson(json, EmbeddingFields.class);
+        } catch (JsonParseException | NumberFormatException | IllegalStateException x) {
+            throw new InvalidModelException(where + "not a JSON object with 'cond' and 'cond_shape': " + firstLine(x.getMessage()));
+        }
+        if (e == null || e.cond == null || !Arrays.equals(e.cond_shape, shape) || e.cond.length != size) {
+            throw new InvalidModelException(where + "'cond' must hold " + size + " values of 'cond_shape' "
+                    + Arrays.toString(shape) + " (conditioning.shape)");
+        }
+        e.values = new float[size];
+        for (int i = 0; i < size; i++) {
+            e.values[i] = (float) e.cond[i];
+            if (!Float.isFinite(e.values[i])) {
+                throw new InvalidModelException(where + "'cond' has a non-finite value");
+            }
+        }
+        return e;
     }
 
     private static void requireShape(int[] shape, String field, boolean image, String where) {
@@ -257,6 +369,9 @@ public final class ModelCard implements Serializable {
             card = parse(json, sha256(in));
         } catch (IOException e) {
             throw new InvalidModelException("cannot read " + modelFile + ": " + e.getMessage(), e);
+        }
+        if (card.conditioningFiles != null) {
+            card.conditioning = readConditioning(dir, card.conditioningFiles, card.numClasses);
         }
         if (card.latent != null) {
             requireFile(dir, card.latent.decoder(), card.latent.decoderSha256(), "latent.decoder");
@@ -379,9 +494,28 @@ public final class ModelCard implements Serializable {
         return latent;
     }
 
-    /** Returns the files of the model directory: the card, the network, and a latent model's decoder and encoder. */
+    /**
+     * Returns an embedding-conditioned model's embeddings (read by {@link #load}), or null when the network
+     * takes class ids or no class.
+     */
+    public Conditioning conditioning() {
+        if (conditioningFiles != null && conditioning == null) {
+            throw new IllegalStateException("the card of '" + name + "' was parsed without its directory: its embeddings"
+                    + " are read by ModelCard.load");
+        }
+        return conditioning;
+    }
+
+    /**
+     * Returns the files of the model directory: the card, the network, a latent model's decoder and encoder, and
+     * an embedding-conditioned model's embeddings.
+     */
     public List<String> files() {
         List<String> files = new ArrayList<>(List.of(CARD_FILE, MODEL_FILE));
+        if (conditioningFiles != null) {
+            files.add(conditioningFiles.nullEmbedding());
+            files.add(conditioningFiles.embeddings());
+        }
         if (latent != null) {
             files.add(latent.decoder());
             if (latent.encoder() != null) {
@@ -478,7 +612,24 @@ public final class ModelCard implements Serializable {
         Double guidance;
         Integer forward_batch;
         LatentFields latent;
+        ConditioningFields conditioning;
         String sha256;
+    }
+
+    @SuppressWarnings({"checkstyle:MemberName", "unused"})
+    private static final class ConditioningFields {
+        String kind;
+        int[] shape;
+        String null_embedding;
+        String embeddings;
+    }
+
+    @SuppressWarnings({"checkstyle:MemberName", "unused"})
+    private static final class EmbeddingFields {
+        Integer class_label;
+        double[] cond;
+        int[] cond_shape;
+        transient float[] values;
     }
 
     @SuppressWarnings({"checkstyle:MemberName", "unused"})

@@ -141,7 +141,7 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         try (NDManager scope = parent.newSubManager()) {
             NDArray xs = scope.create(input, new Shape(rows).addAll(sampleShape), DataType.FLOAT32);
             NDArray ts = scope.create(t, new Shape(rows));
-            NDList inputs = y == null ? new NDList(xs, ts) : new NDList(xs, ts, scope.create(y, new Shape(rows)));
+            NDList inputs = y == null ? new NDList(xs, ts) : new NDList(xs, ts, condition(y, rows, scope));
             NDArray result = predictor.predict(inputs).get(0);
             if (result.getDataType() != DataType.FLOAT32) {
                 result = result.toType(DataType.FLOAT32, false);
@@ -186,8 +186,10 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
             try (NDManager chunkScope = parent.newSubManager()) {
                 NDArray xs = padded(x.get("{}:{}", start, start + rows), chunkScope);
                 NDArray ts = chunkScope.full(new Shape(forwardBatch), modelTime);
-                NDList input = y == null ? new NDList(xs, ts)
-                        : new NDList(xs, ts, padded(y.get("{}:{}", start, start + rows), chunkScope));
+                NDList input = y == null ? new NDList(xs, ts) : new NDList(xs, ts, card.conditioning() == null
+                        ? padded(y.get("{}:{}", start, start + rows), chunkScope)
+                        : condition(padded(y.get("{}:{}", start, start + rows), chunkScope).toLongArray(), forwardBatch,
+                                chunkScope));
                 NDArray out = predictor.predict(input).get(0);
                 if (out.getDataType() != DataType.FLOAT32) {
                     out = out.toType(DataType.FLOAT32, false);
@@ -213,6 +215,24 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     }
 
     /** A chunk of rows padded to the forward batch with copies of its first row, in a scope. */
+    /**
+     * The network's third input for class ids (num_classes meaning none): the ids themselves, or for an
+     * embedding-conditioned model, each id's embedding ({@link ModelCard#conditioning()}), [rows, L, D].
+     */
+    private NDArray condition(long[] y, int rows, NDManager scope) {
+        ModelCard.Conditioning conditioning = card.conditioning();
+        if (conditioning == null) {
+            return scope.create(y, new Shape(rows));
+        }
+        int[] shape = conditioning.shape();
+        int size = shape[0] * shape[1];
+        float[] cond = new float[rows * size];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(conditioning.table()[(int) y[r]], 0, cond, r * size, size);
+        }
+        return scope.create(cond, new Shape(rows, shape[0], shape[1]));
+    }
+
     private NDArray padded(NDArray rows, NDManager scope) {
         rows.attach(scope);
         long missing = forwardBatch - rows.getShape().get(0);

@@ -204,6 +204,30 @@ class SampleJobTest {
         assertTrue(Files.exists(tmp.resolve("latent").resolve(SampleJob.CONTACT_SHEET)));
     }
 
+    /**
+     * An embedding-conditioned model: the network gets each class's embedding from the model's table, and the
+     * null embedding for guidance's unconditional half. gaussian-embedding's class mean is its embedding, so the
+     * Java closed form with class means, guidance included, is the exact reference.
+     */
+    @Test
+    void anEmbeddingConditionedModelIsTheClosedFormWithGuidanceOnTheNullEmbedding() {
+        ModelCard card = ModelCard.load(Models.dir("gaussian-embedding"));
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(10).optEta(0.3).build();
+        RunReport report = SampleJob.run(spark, options("gaussian-embedding", "embedding").optCount(6)
+                .optClassMode(ClassMode.all()).optSampler(sampler).optSaveSample(true).optBatchSize(4).build(), card);
+        assertEquals(6, report.ok());
+        assertTrue(report.toJson().contains("guidance=2.0"), report.toJson());
+        DdimSampler reference = new DdimSampler(new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), 0.5),
+                sampler.resolve(card, true));
+        for (Row r : byId("embedding").values()) {
+            long seed = r.getAs("seed");
+            int c = r.getAs("class_label");
+            float[] expected = reference.sample(SeededNoise.latent(seed, 64), new long[] {seed}, new int[] {c}).samples();
+            double error = RelativeError.of(floats(r, "sample"), expected);
+            assertTrue(error < 1e-5, "class " + c + ": TorchScript with embeddings vs Java closed form: " + error);
+        }
+    }
+
     /** --solver dpm++2m through the job: the library's solver on every row, named in the rows' settings. */
     @Test
     void dpmSolverRowsEqualTheJavaClosedFormThroughTheSameSolver() {
