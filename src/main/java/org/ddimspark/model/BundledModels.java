@@ -50,10 +50,22 @@ public final class BundledModels {
             return dir;
         }
         if (isBundled(model, ModelCard.CARD_FILE)) {
-            return extract(model, ModelCard.CARD_FILE, ModelCard.MODEL_FILE);
+            return extract(model, ModelCard.CARD_FILE, bundledFiles(model));
         }
         throw new InvalidModelException("--model " + model + ": no such directory, and not a bundled model ("
                 + String.join(", ", SAMPLERS) + ")");
+    }
+
+    /** The files of a bundled model besides its card, as its card names them (a latent model's decoder...). */
+    private static String[] bundledFiles(String name) {
+        try (InputStream in = open(name, ModelCard.CARD_FILE)) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String sha = JsonParser.parseString(text).getAsJsonObject().get("sha256").getAsString();
+            List<String> files = ModelCard.parse(text, sha).files();
+            return files.subList(1, files.size()).toArray(new String[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the card of the bundled model " + name + ": " + e.getMessage(), e);
+        }
     }
 
     /**

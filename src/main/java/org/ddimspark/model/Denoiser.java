@@ -38,6 +38,22 @@ public interface Denoiser extends AutoCloseable {
         return samples;
     }
 
+    /**
+     * Returns the samples of a batch of images in model space, the inverse of {@link #images}: the images
+     * themselves, or for a latent model, its encoder's output.
+     *
+     * @param images {@code batch} images of {@link ModelCard#imageShape()}
+     * @param batch the batch size
+     * @return {@code batch * card().sampleSize()} floats
+     */
+    default float[] samples(float[] images, int batch) {
+        if (card().latent() != null) {
+            throw new UnsupportedOperationException("model '" + card().name() + "' is a latent model: this denoiser"
+                    + " has no encoder");
+        }
+        return images;
+    }
+
     @Override
     void close();
 }

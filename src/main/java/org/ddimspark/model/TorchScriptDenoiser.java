@@ -28,11 +28,12 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     /** The x of one chunk, reused by every forward: the engine reads it in place. */
     private ByteBuffer input;
 
-    /** A latent model's decoder, else null. */
+    /** A latent model's decoder and encoder, else null. */
     private final Predictor<NDList, NDList> decoder;
+    private final Predictor<NDList, NDList> encoder;
 
     TorchScriptDenoiser(ModelCard card, ZooModel<NDList, NDList> model, ZooModel<NDList, NDList> decoder,
-            int forwardBatch) {
+            ZooModel<NDList, NDList> encoder, int forwardBatch) {
         if (forwardBatch < 1) {
             throw new IllegalArgumentException("forward batch must be at least 1, got " + forwardBatch);
         }
@@ -41,8 +42,14 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         this.parent = model.getNDManager();
         this.predictor = model.newPredictor();
         this.decoder = decoder == null ? null : decoder.newPredictor();
+        this.encoder = encoder == null ? null : encoder.newPredictor();
         int[] s = card.sampleShape();
         this.sampleShape = new Shape(s[0], s[1], s[2]);
+    }
+
+    @Override
+    public ModelCard card() {
+        return card;
     }
 
     /**
@@ -57,41 +64,66 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         if (latent == null) {
             return samples;
         }
-        int size = card.sampleSize();
-        int imageSize = latent.imageSize();
+        int[] image = latent.imageShape();
+        return code(decoder, "decoder", samples, batch, sampleShape, new Shape(image[0], image[1], image[2]),
+                v -> v / latent.scale() + latent.shift(), v -> v);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A latent model's encoder output e becomes z = (e - shift) * scale; in chunks as {@link #images}.
+     */
+    @Override
+    public float[] samples(float[] images, int batch) {
+        ModelCard.LatentSpace latent = card.latent();
+        if (latent == null) {
+            return images;
+        }
+        if (encoder == null) {
+            throw new IllegalStateException("latent model '" + card.name() + "' has no encoder (latent.encoder)");
+        }
+        int[] image = latent.imageShape();
+        return code(encoder, "encoder", images, batch, new Shape(image[0], image[1], image[2]), sampleShape, v -> v,
+                v -> (v - latent.shift()) * latent.scale());
+    }
+
+    /** Runs a decoder or encoder over a batch in padded chunks of the forward batch's rows. */
+    private float[] code(Predictor<NDList, NDList> coder, String what, float[] in, int batch, Shape from, Shape to,
+            java.util.function.DoubleUnaryOperator before, java.util.function.DoubleUnaryOperator after) {
+        int inSize = (int) from.size();
+        int outSize = (int) to.size();
         int chunk = forwardBatch;
-        float[] out = new float[batch * imageSize];
-        float[] z = new float[chunk * size];
+        float[] out = new float[batch * outSize];
+        float[] x = new float[chunk * inSize];
         for (int start = 0; start < batch; start += chunk) {
             int rows = Math.min(chunk, batch - start);
             for (int r = 0; r < chunk; r++) {
-                int source = (start + (r < rows ? r : 0)) * size;
-                for (int i = 0; i < size; i++) {
-                    z[r * size + i] = (float) (samples[source + i] / latent.scale() + latent.shift());
+                int source = (start + (r < rows ? r : 0)) * inSize;
+                for (int i = 0; i < inSize; i++) {
+                    x[r * inSize + i] = (float) before.applyAsDouble(in[source + i]);
                 }
             }
             try (NDManager scope = parent.newSubManager()) {
-                NDArray result = decoder.predict(new NDList(scope.create(z, new Shape(chunk).addAll(sampleShape)))).get(0);
+                NDArray result = coder.predict(new NDList(scope.create(x, new Shape(chunk).addAll(from)))).get(0);
                 if (result.getDataType() != DataType.FLOAT32) {
                     result = result.toType(DataType.FLOAT32, false);
                 }
-                if (result.size() != (long) chunk * imageSize) {
-                    throw new IllegalStateException("the decoder of '" + card.name() + "' returned shape " + result.getShape()
-                            + " for " + chunk + " latents: latent.image_shape is " + Arrays.toString(latent.imageShape()));
+                if (result.size() != (long) chunk * outSize) {
+                    throw new IllegalStateException("the " + what + " of '" + card.name() + "' returned shape "
+                            + result.getShape() + " for " + chunk + " inputs of " + from + ": it must return " + to + " each");
                 }
                 result.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer()
-                        .get(out, start * imageSize, rows * imageSize);
+                        .get(out, start * outSize, rows * outSize);
             } catch (TranslateException e) {
-                throw new IllegalStateException("the decoder of '" + card.name() + "' failed on a batch of " + rows + ": "
-                        + e.getMessage(), e);
+                throw new IllegalStateException("the " + what + " of '" + card.name() + "' failed on a batch of " + rows
+                        + ": " + e.getMessage(), e);
             }
         }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) after.applyAsDouble(out[i]);
+        }
         return out;
-    }
-
-    @Override
-    public ModelCard card() {
-        return card;
     }
 
     /**
@@ -247,6 +279,9 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         predictor.close();
         if (decoder != null) {
             decoder.close();
+        }
+        if (encoder != null) {
+            encoder.close();
         }
     }
 }

@@ -21,13 +21,16 @@ public final class TorchScriptModel implements AutoCloseable {
 
     private final ModelCard card;
     private final ZooModel<NDList, NDList> model;
-    /** A latent model's decoder on the same device, else null. */
+    /** A latent model's decoder and encoder on the same device, else null. */
     private final ZooModel<NDList, NDList> decoder;
+    private final ZooModel<NDList, NDList> encoder;
 
-    private TorchScriptModel(ModelCard card, ZooModel<NDList, NDList> model, ZooModel<NDList, NDList> decoder) {
+    private TorchScriptModel(ModelCard card, ZooModel<NDList, NDList> model, ZooModel<NDList, NDList> decoder,
+            ZooModel<NDList, NDList> encoder) {
         this.card = card;
         this.model = model;
         this.decoder = decoder;
+        this.encoder = encoder;
     }
 
     /**
@@ -66,12 +69,19 @@ public final class TorchScriptModel implements AutoCloseable {
     public static TorchScriptModel load(Path dir, ModelCard card, Device device) {
         ZooModel<NDList, NDList> network = loadTorchScript(dir, device);
         if (card.latent() == null) {
-            return new TorchScriptModel(card, network, null);
+            return new TorchScriptModel(card, network, null, null);
         }
+        ZooModel<NDList, NDList> decoder = null;
         try {
-            return new TorchScriptModel(card, network, loadTorchScript(dir, card.latent().decoder(), device));
+            decoder = loadTorchScript(dir, card.latent().decoder(), device);
+            ZooModel<NDList, NDList> encoder = card.latent().encoder() == null ? null
+                    : loadTorchScript(dir, card.latent().encoder(), device);
+            return new TorchScriptModel(card, network, decoder, encoder);
         } catch (RuntimeException e) {
             network.close();
+            if (decoder != null) {
+                decoder.close();
+            }
             throw e;
         }
     }
@@ -258,7 +268,7 @@ public final class TorchScriptModel implements AutoCloseable {
      * @return the denoiser
      */
     public TorchScriptDenoiser newDenoiser() {
-        return new TorchScriptDenoiser(card, model, decoder, card.forwardBatch());
+        return new TorchScriptDenoiser(card, model, decoder, encoder, card.forwardBatch());
     }
 
     /**
@@ -270,7 +280,7 @@ public final class TorchScriptModel implements AutoCloseable {
      * @return the denoiser
      */
     public TorchScriptDenoiser newDenoiser(int forwardBatch) {
-        return new TorchScriptDenoiser(card, model, decoder, forwardBatch);
+        return new TorchScriptDenoiser(card, model, decoder, encoder, forwardBatch);
     }
 
     @Override
@@ -278,6 +288,9 @@ public final class TorchScriptModel implements AutoCloseable {
         model.close();
         if (decoder != null) {
             decoder.close();
+        }
+        if (encoder != null) {
+            encoder.close();
         }
     }
 }

@@ -167,16 +167,16 @@ public final class InvertJob {
             ModelCard card) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         ImageDecoder decoder = new ImageDecoder(options.maxPixels());
-        float[] input = new float[card.sampleSize()];
+        int[] shape = card.imageShape();
+        float[] input = new float[shape[0] * shape[1] * shape[2]];
         List<ContactSheet.Tile> tiles = new ArrayList<>();
         for (Row r : written.where(col("status").equalTo(OutputSchema.OK)).orderBy("id").limit(CONTACT_SHEET_PAIRS)
                 .select("id", "source", "image.bytes", "reconstruction_psnr").collectAsList()) {
             byte[] png = null;
             Path source = new Path(r.getString(1));
             try (InputStream in = source.getFileSystem(conf).open(source)) {
-                ModelSpace.fromImage(decoder.decode(in.readAllBytes()), card.sampleShape(), card.valueRange(),
-                        options.fit(), input, 0);
-                png = PngCodec.encode(input, 0, card.sampleShape(), card.valueRange());
+                ModelSpace.fromImage(decoder.decode(in.readAllBytes()), shape, card.valueRange(), options.fit(), input, 0);
+                png = PngCodec.encode(input, 0, shape, card.valueRange());
             } catch (IOException | BadImageException e) {
                 // the file changed since the job read it: its tile stays empty
             }

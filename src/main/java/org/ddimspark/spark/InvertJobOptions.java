@@ -160,13 +160,11 @@ public final class InvertJobOptions implements Serializable {
      * @throws IllegalArgumentException with a one-line reason
      */
     public void validate(ModelCard card) {
-        if (card.latent() != null) {
-            // an image goes in through the encoder: the next step of the latent models (README, "Latent models")
-            throw new IllegalArgumentException("invert of latent model '" + card.name() + "' (through "
-                    + (card.latent().encoder() == null ? "an encoder, which it has none of" : card.latent().encoder())
-                    + ") is not supported yet: sample works, invert does not");
+        if (card.latent() != null && card.latent().encoder() == null) {
+            throw new IllegalArgumentException("invert of latent model '" + card.name() + "' needs an encoder (field"
+                    + " 'latent.encoder' of its model.json): images enter its latent space through it");
         }
-        int channels = card.sampleShape()[0];
+        int channels = card.imageShape()[0];
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("invert takes images into models of 1 or 3 channels; '" + card.name()
                     + "' has " + channels);

@@ -26,22 +26,27 @@ final class InvertRows {
     private final InvertJobOptions options;
     private final String root;
     private final ModelCard card;
+    private final Denoiser denoiser;
     private final ImageDecoder decoder;
     private final DdimInverter inverter;
     private final Sampler sampler;
+    /** The images' shape and size: the network's samples', or a latent model's decoded images'. */
     private final int[] shape;
     private final int size;
+    private final int latentSize;
     private final String settings;
 
     InvertRows(InvertJobOptions options, String root, Denoiser denoiser) {
         this.options = options;
         this.root = root;
         this.card = denoiser.card();
+        this.denoiser = denoiser;
         this.decoder = new ImageDecoder(options.maxPixels());
         this.inverter = new DdimInverter(denoiser, options.sampler());
         this.sampler = Sampler.of(denoiser, options.sampler());
-        this.shape = card.sampleShape();
-        this.size = card.sampleSize();
+        this.shape = card.imageShape();
+        this.size = shape[0] * shape[1] * shape[2];
+        this.latentSize = card.sampleSize();
         this.settings = options.sampler().resolve(card, false).toString();
     }
 
@@ -72,20 +77,23 @@ final class InvertRows {
         }
         if (n > 0) {
             float[] inputs = Arrays.copyOf(images, n * size);
-            BatchResult latents = inverter.invert(inputs, null);
+            // a latent model inverts its encoder's latents, and reconstructs through its decoder
+            BatchResult latents = inverter.invert(denoiser.samples(inputs, n), null);
             BatchResult back = options.reconstruct() ? sampler.sample(latents.samples(), new long[n], null) : null;
+            float[] backImages = back == null ? null : denoiser.images(back.samples(), n);
             for (int r = 0; r < n; r++) {
                 int f = slot[r];
                 String path = files.get(f).path();
                 String error = latents.errors()[r];
-                float[] latent = error == null ? Arrays.copyOfRange(latents.samples(), r * size, (r + 1) * size) : null;
+                float[] latent = error == null
+                        ? Arrays.copyOfRange(latents.samples(), r * latentSize, (r + 1) * latentSize) : null;
                 byte[] png = null;
                 double mse = Double.NaN;
                 if (back != null && error == null) {
                     error = back.errors()[r];
                     if (error == null) {
-                        png = PngCodec.encode(back.samples(), r * size, shape, card.valueRange());
-                        mse = pixelMse(back.samples(), inputs, r * size);
+                        png = PngCodec.encode(backImages, r * size, shape, card.valueRange());
+                        mse = pixelMse(backImages, inputs, r * size);
                     }
                 }
                 rows[f] = row(path, latent, png, mse, error);

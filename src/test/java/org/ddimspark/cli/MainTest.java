@@ -325,8 +325,20 @@ class MainTest {
                 "--shift", "2");
         assertUsageError("ddim invert: --resume and --overwrite exclude each other",
                 "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--resume", "--overwrite");
-        assertUsageError("ddim invert: invert of latent model 'gaussian-latent' (through encoder.pt) is not supported yet:"
-                + " sample works, invert does not", "invert", "--model", Models.dir("gaussian-latent").toString(),
+        Path noEncoder = tmp.resolve("no-encoder");
+        try {
+            Files.createDirectories(noEncoder);
+            for (String file : List.of("model.pt", "decoder.pt")) {
+                Files.copy(Models.dir("gaussian-latent").resolve(file), noEncoder.resolve(file));
+            }
+            Files.writeString(noEncoder.resolve("model.json"), Files.readString(Models.dir("gaussian-latent")
+                    .resolve("model.json")).replaceAll(",\\s*\"encoder\": \"encoder.pt\"", "")
+                    .replaceAll(",\\s*\"encoder_sha256\": \"[0-9a-f]+\"", ""));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertUsageError("ddim invert: invert of latent model 'gaussian-latent' needs an encoder (field 'latent.encoder' of"
+                + " its model.json): images enter its latent space through it", "invert", "--model", noEncoder.toString(),
                 "--input", images, "--output", tmp.resolve("o").toString());
     }
 

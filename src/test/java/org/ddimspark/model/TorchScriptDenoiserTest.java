@@ -255,7 +255,8 @@ class TorchScriptDenoiserTest {
             String message = assertThrows(InvalidModelException.class, model::check).getMessage();
             assertTrue(message.startsWith("decoder.pt fails on the network's output of [2, 4, 4, 4] (the decoder must turn"
                     + " it into [2, 1, 8, 4], latent.image_shape of model.json): "), message);
-            assertTrue(message.contains("returned shape (16, 1, 8, 8) for 16 latents"), message);
+            assertTrue(message.contains("returned shape (16, 1, 8, 8) for 16 inputs of (4, 4, 4): it must return (1, 8, 4) each"),
+                    message);
             assertEquals(-1, message.indexOf('\n'));
         }
     }

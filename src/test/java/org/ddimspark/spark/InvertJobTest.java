@@ -337,6 +337,50 @@ class InvertJobTest {
                 () -> InvertJob.run(spark, options.toBuilder().optMaxPixels(1000).build(), card)).getMessage());
     }
 
+    /**
+     * A latent model: images enter the latent space through its encoder (pixel unshuffle, then (e - shift) *
+     * scale), the latents are inverted there, and the reconstruction comes back through its decoder.
+     */
+    @Test
+    void aLatentModelInvertsItsEncodersLatentsAndReconstructsThroughItsDecoder() throws Exception {
+        ModelCard latentCard = ModelCard.load(Models.dir("gaussian-latent"));
+        Path folder = Files.createDirectories(tmp.resolve("latent-in"));
+        for (int k = 0; k < 3; k++) {
+            BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+            for (int i = 0; i < 64; i++) {
+                image.getRaster().setSample(i % 8, i / 8, 0, PngCodec.toPixel(0.3 * SeededNoise.gaussian(50 + k, 0, i), -1, 1));
+            }
+            Files.write(folder.resolve("img-" + k + ".png"), ImageFiles.encode(image, "png"));
+        }
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(40).build();
+        InvertJob.run(spark, InvertJobOptions.builder().setModel(Models.dir("gaussian-latent").toString())
+                .setInput(folder.toString()).setOutput(tmp.resolve("latent-out").toString()).optSampler(sampler)
+                .optReconstruct(true).optBatchSize(2).build(), latentCard);
+        DdimInverter inverter = new DdimInverter(
+                new GaussianDenoiser(latentCard, GaussianDenoiser.sineMeans(latentCard, 0.8), 0.5), sampler);
+        for (int k = 0; k < 3; k++) {
+            Row r = byId("latent-out").get("img-" + k + ".png");
+            assertEquals("ok", r.getAs("status"), r.<String>getAs("error"));
+            assertEquals(List.of(4, 4, 4), r.getList(r.fieldIndex("latent_shape")));
+            float[] pixels = new float[64];
+            ModelSpace.fromImage(PngCodec.decode(Files.readAllBytes(folder.resolve("img-" + k + ".png"))),
+                    new int[] {1, 8, 8}, latentCard.valueRange(), ImageFit.CENTER_CROP, pixels, 0);
+            // encoder.pt is F.pixel_unshuffle(x, 2): z[2i + j][h][w] = x[2h + i][2w + j]; then (z - 0.25) * 2
+            float[] z = new float[64];
+            for (int c = 0; c < 4; c++) {
+                for (int h = 0; h < 4; h++) {
+                    for (int w = 0; w < 4; w++) {
+                        z[c * 16 + h * 4 + w] = (float) ((pixels[(2 * h + c / 2) * 8 + 2 * w + c % 2] - 0.25) * 2.0);
+                    }
+                }
+            }
+            float[] latent = floats(r.getList(r.fieldIndex("latent")));
+            assertTrue(RelativeError.of(latent, 0, toDouble(inverter.invert(z, null).samples())) < 1e-5, "img-" + k);
+            double mse = r.getAs("reconstruction_mse");
+            assertTrue(mse < 1e-3, "img-" + k + " reconstruction mse through the decoder " + mse);
+        }
+    }
+
     /** A 16x16 image drawn from the closed-form model's data distribution (class 0). */
     private static BufferedImage gaussianImage(long seed) {
         double[] mean = GaussianDenoiser.sineMeans(card, 0.8)[0];
