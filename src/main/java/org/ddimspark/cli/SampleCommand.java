@@ -45,6 +45,11 @@ final class SampleCommand implements Callable<Integer> {
                     + " (README, \"Request tables\").")
     String requests;
 
+    @Option(names = "--embeddings", paramLabel = "URI",
+            description = "The table of embeddings (key, cond, cond_shape; Parquet or JSON lines) that the request"
+                    + " table's cond_key column points into.")
+    String embeddings;
+
     @Mixin
     PathOptions path;
 
@@ -97,8 +102,16 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SampleJobOptions options = options();
         errorRate.validate();
-        Map<String, String> inputs = options.requests() != null ? Map.of("--requests", options.requests())
-                : options.fromLatents() != null ? Map.of("--from-latents", options.fromLatents()) : Map.of();
+        Map<String, String> inputs = new java.util.LinkedHashMap<>();
+        if (options.requests() != null) {
+            inputs.put("--requests", options.requests());
+        }
+        if (options.embeddings() != null) {
+            inputs.put("--embeddings", options.embeddings());
+        }
+        if (options.fromLatents() != null) {
+            inputs.put("--from-latents", options.fromLatents());
+        }
         ModelCard card = spark.checkBeforeSpark(inputs, options.output(), options.model(), options.device(), options::validate);
         return spark.run(List.of(options.output()), session -> {
             RunReport report = SampleJob.run(session, options, card);
@@ -130,6 +143,7 @@ final class SampleCommand implements Callable<Integer> {
                 .optSeedStart(seedStart == null ? 0 : seedStart)
                 .optFromLatents(fromLatents)
                 .optRequests(requests)
+                .optEmbeddings(embeddings)
                 .optClassMode(classMode)
                 .optBatchSize(batchSize)
                 .optPartitions(partitions)

@@ -54,6 +54,18 @@ public interface Denoiser extends AutoCloseable {
         return images;
     }
 
+    /**
+     * Gives an embedding-conditioned model's network embeddings of the requests themselves (a request table's
+     * {@code cond}) until called again: class id {@code num_classes + 1 + i} then stands for
+     * {@code embeddings[i]}; ids up to {@code num_classes} keep the card's classes and null embedding.
+     *
+     * @param embeddings L * D values each ({@code conditioning.shape}), or null to drop them
+     * @throws UnsupportedOperationException when the model is not embedding-conditioned
+     */
+    default void useRequestEmbeddings(float[][] embeddings) {
+        throw new UnsupportedOperationException("model '" + card().name() + "' takes no embeddings");
+    }
+
     @Override
     void close();
 }

@@ -25,6 +25,8 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     private final Predictor<NDList, NDList> predictor;
     private final Shape sampleShape;
     private final int forwardBatch;
+    /** Embeddings of requests, class ids num_classes + 1 + i ({@link #useRequestEmbeddings}), else null. */
+    private float[][] requestEmbeddings;
     /** The x of one chunk, reused by every forward: the engine reads it in place. */
     private ByteBuffer input;
 
@@ -247,6 +249,14 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     }
 
     /** A chunk of rows padded to the forward batch with copies of its first row, in a scope. */
+    @Override
+    public void useRequestEmbeddings(float[][] embeddings) {
+        if (card.conditioning() == null) {
+            throw new UnsupportedOperationException("model '" + card.name() + "' takes no embeddings");
+        }
+        this.requestEmbeddings = embeddings;
+    }
+
     /**
      * The network's third input for class ids (num_classes meaning none): the ids themselves, or for an
      * embedding-conditioned model, each id's embedding ({@link ModelCard#conditioning()}), [rows, L, D].
@@ -259,8 +269,11 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         int[] shape = conditioning.shape();
         int size = shape[0] * shape[1];
         float[] cond = new float[rows * size];
+        int classes = card.numClasses();
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(conditioning.table()[(int) y[r]], 0, cond, r * size, size);
+            int id = (int) y[r];
+            float[] embedding = id <= classes ? conditioning.table()[id] : requestEmbeddings[id - classes - 1];
+            System.arraycopy(embedding, 0, cond, r * size, size);
         }
         return scope.create(cond, new Shape(rows, shape[0], shape[1]));
     }

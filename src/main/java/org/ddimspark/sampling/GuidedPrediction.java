@@ -85,7 +85,10 @@ final class GuidedPrediction {
         long[] y = new long[batch];
         for (int r = 0; r < batch; r++) {
             int c = classes == null ? card.numClasses() : classes[r];
-            if (c < 0 || c > card.numClasses()) {
+            // an embedding-conditioned model also takes ids past the null class: embeddings of the requests
+            // themselves, which its denoiser holds (Denoiser#useRequestEmbeddings)
+            boolean requestEmbedding = c > card.numClasses() && card.conditioning() != null;
+            if (c < 0 || c > card.numClasses() && !requestEmbedding) {
                 throw new IllegalArgumentException("class " + c + " is outside 0.." + (card.numClasses() - 1));
             }
             y[r] = c;

@@ -252,17 +252,17 @@ public final class InterpolateJob {
         private static SampleRows.Request frame(Row r, ModelCard card) {
             String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
             if (!r.isNullAt(14)) {
-                return new SampleRows.Request(id, 0L, -1, null, null, r.getString(14));
+                return new SampleRows.Request(id, 0L, -1, null, r.getString(14));
             }
             Integer fixed = r.isNullAt(5) ? null : r.getInt(5);
             EndPoint a = end(r, r.getString(1), 6, 8, card, fixed);
             EndPoint b = end(r, r.getString(2), 7, 11, card, fixed);
             EndPoint broken = a.error() != null ? a : b.error() != null ? b : null;
             if (broken != null) {
-                return new SampleRows.Request(id, 0L, -1, null, null, broken.frameError());
+                return new SampleRows.Request(id, 0L, -1, null, broken.frameError());
             }
             int c = fixed != null ? fixed : a.classLabel() >= 0 && a.classLabel() == b.classLabel() ? a.classLabel() : -1;
-            return new SampleRows.Request(id, 0L, c, Slerp.between(a.latent(), b.latent(), r.getDouble(4)), null, null);
+            return new SampleRows.Request(id, 0L, c, Slerp.between(a.latent(), b.latent(), r.getDouble(4)), null);
         }
 
         /** An end point: a seed's x_T, or a stored row's latent and class, checked against the model. */

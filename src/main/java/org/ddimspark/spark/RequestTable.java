@@ -14,6 +14,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -28,7 +29,7 @@ final class RequestTable {
 
     /** The columns of a request as the partition worker reads them, by position. */
     static final List<String> COLUMNS = List.of("id", "latent", "latent_shape", "seed", "class_label", "guidance",
-            "steps", "eta", "bad_columns");
+            "steps", "eta", "cond", "cond_shape", "key_error", "bad_columns");
 
     /** The request columns a table may have, and their types. */
     private static final Map<String, String> TYPES = new LinkedHashMap<>();
@@ -42,6 +43,8 @@ final class RequestTable {
         TYPES.put("guidance", "double");
         TYPES.put("steps", "int");
         TYPES.put("eta", "double");
+        TYPES.put("cond", "array<float>");
+        TYPES.put("cond_shape", "array<int>");
     }
 
     /** Where a table comes from, which decides its required columns and how repeated ids are treated. */
@@ -79,17 +82,33 @@ final class RequestTable {
      * @param spark the session
      * @param uri the table's URI
      * @param source what kind of table it is
+     * @param embeddings the table of embeddings that a {@code cond_key} column points into, or null
      * @return the requests
      * @throws IllegalArgumentException with one line when a required column is missing
      */
-    static Read read(SparkSession spark, String uri, Source source) {
+    static Read read(SparkSession spark, String uri, Source source, String embeddings) {
         String format = format(uri);
-        Dataset<Row> table = switch (format) {
-            case "csv" -> spark.read().option("header", "true").csv(uri);
-            case "json" -> spark.read().json(uri);
-            default -> spark.read().parquet(uri);
-        };
+        Dataset<Row> table = open(spark, uri);
         StructType schema = table.schema();
+        boolean keyed = schema.getFieldIndex("cond_key").isDefined();
+        if (keyed && embeddings == null) {
+            throw new IllegalArgumentException(source.option() + " " + uri + " has a 'cond_key' column: give the table"
+                    + " of embeddings it points into with --embeddings");
+        }
+        Column keyError = lit(null).cast("string");
+        if (keyed) {
+            // each key's embedding from the table (cond and cond_shape), unless the row gives its own cond
+            Dataset<Row> keys = embeddingsTable(spark, embeddings);
+            table = table.join(keys, table.col("cond_key").cast("string").equalTo(keys.col(KEY)), "left");
+            boolean ownCond = schema.getFieldIndex("cond").isDefined();
+            table = table.withColumn("cond", ownCond ? functions.coalesce(col("cond").try_cast("array<float>"),
+                            col(KEY_COND)) : col(KEY_COND))
+                    .withColumn("cond_shape", ownCond && schema.getFieldIndex("cond_shape").isDefined()
+                            ? functions.coalesce(col("cond_shape").try_cast("array<int>"), col(KEY_SHAPE)) : col(KEY_SHAPE));
+            keyError = when(col("cond_key").isNotNull().and(col(KEY).isNull()), functions.concat(lit("cond_key '"),
+                    col("cond_key").cast("string"), lit("' is not in --embeddings " + embeddings)));
+            schema = table.drop(KEY, KEY_COND, KEY_SHAPE).schema();
+        }
         List<String> required = source == Source.LATENTS ? List.of("id", "latent", "latent_shape") : List.of("id");
         for (String column : required) {
             if (!schema.getFieldIndex(column).isDefined()) {
@@ -112,16 +131,51 @@ final class RequestTable {
             columns.add(converted.as(name));
             bad.add(when(col(name).isNotNull().and(converted.isNull()), lit(name)));
         }
+        columns.add(keyError.as("key_error"));
         // concat_ws skips nulls: "" when every value converted
         Column badColumns = concat_ws(", ", bad.toArray(new Column[0]));
         columns.add(when(badColumns.notEqual(""), badColumns).as("bad_columns"));
         List<String> ignored = new ArrayList<>();
         for (String name : schema.fieldNames()) {
-            if (!TYPES.containsKey(name)) {
+            if (!TYPES.containsKey(name) && !name.equals("cond_key")) {
                 ignored.add(name);
             }
         }
         return new Read(table.select(columns.toArray(new Column[0])), ignored);
+    }
+
+    private static final String KEY = "_ddim_key";
+    private static final String KEY_COND = "_ddim_key_cond";
+    private static final String KEY_SHAPE = "_ddim_key_cond_shape";
+
+    private static Dataset<Row> open(SparkSession spark, String uri) {
+        return switch (format(uri)) {
+            case "csv" -> spark.read().option("header", "true").csv(uri);
+            case "json" -> spark.read().json(uri);
+            default -> spark.read().parquet(uri);
+        };
+    }
+
+    /**
+     * A table of embeddings that request tables point into with {@code cond_key}: columns {@code key},
+     * {@code cond} and {@code cond_shape} (Parquet or JSON lines, as a model's {@code embeddings.jsonl}).
+     * Keys must be unique: a repeated key would repeat its requests.
+     */
+    private static Dataset<Row> embeddingsTable(SparkSession spark, String uri) {
+        Dataset<Row> table = open(spark, uri);
+        for (String required : List.of("key", "cond", "cond_shape")) {
+            if (!table.schema().getFieldIndex(required).isDefined()) {
+                throw new IllegalArgumentException("--embeddings " + uri + " has no '" + required + "' column");
+            }
+        }
+        Dataset<Row> keys = table.select(col("key").cast("string").as(KEY), col("cond").try_cast("array<float>").as(KEY_COND),
+                col("cond_shape").try_cast("array<int>").as(KEY_SHAPE));
+        List<Row> repeated = keys.groupBy(KEY).count().where(col("count").gt(1)).limit(1).collectAsList();
+        if (!repeated.isEmpty()) {
+            throw new IllegalArgumentException("--embeddings " + uri + ": key '" + repeated.get(0).get(0) + "' names "
+                    + repeated.get(0).getLong(1) + " rows; keys must be unique");
+        }
+        return keys;
     }
 
     /**

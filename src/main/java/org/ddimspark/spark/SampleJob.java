@@ -92,7 +92,7 @@ public final class SampleJob {
         } else {
             RequestTable.Source source = options.requests() != null ? RequestTable.Source.REQUESTS
                     : RequestTable.Source.LATENTS;
-            RequestTable.Read table = RequestTable.read(spark, options.table(), source);
+            RequestTable.Read table = RequestTable.read(spark, options.table(), source, options.embeddings());
             Dataset<Row> requests = table.rows();
             ignored = table.ignored();
             List<String> duplicated = List.of();
@@ -135,6 +135,9 @@ public final class SampleJob {
         Map<String, Object> settings = new LinkedHashMap<>();
         if (options.requests() != null) {
             settings.put("requests", options.requests());
+            if (options.embeddings() != null) {
+                settings.put("embeddings", options.embeddings());
+            }
             if (!ignored.isEmpty()) {
                 settings.put("ignored_columns", ignored);
             }

@@ -37,6 +37,7 @@ public final class SampleJobOptions implements Serializable {
     private final SamplerOptions sampler;
     private final String fromLatents;
     private final String requests;
+    private final String embeddings;
 
     private SampleJobOptions(Builder b) {
         this.model = b.model;
@@ -55,6 +56,7 @@ public final class SampleJobOptions implements Serializable {
         this.sampler = b.sampler;
         this.fromLatents = b.fromLatents;
         this.requests = b.requests;
+        this.embeddings = b.embeddings;
     }
 
     /** Returns a builder. */
@@ -81,6 +83,7 @@ public final class SampleJobOptions implements Serializable {
         b.sampler = sampler;
         b.fromLatents = fromLatents;
         b.requests = requests;
+        b.embeddings = embeddings;
         return b;
     }
 
@@ -169,6 +172,11 @@ public final class SampleJobOptions implements Serializable {
         return requests;
     }
 
+    /** Returns the table of embeddings that a request table's {@code cond_key} points into, or null. */
+    public String embeddings() {
+        return embeddings;
+    }
+
     /** Returns the table of requests the job reads, {@link #requests()} or {@link #fromLatents()}, or null for a seed range. */
     public String table() {
         return requests != null ? requests : fromLatents;
@@ -213,8 +221,21 @@ public final class SampleJobOptions implements Serializable {
         private SamplerOptions sampler = SamplerOptions.builder().build();
         private String fromLatents;
         private String requests;
+        private String embeddings;
 
         private Builder() {}
+
+        /**
+         * Sets the table of embeddings (columns {@code key}, {@code cond}, {@code cond_shape}; Parquet or JSON
+         * lines) that a request table's {@code cond_key} column points into.
+         *
+         * @param uri the table, or null for none
+         * @return this builder
+         */
+        public Builder optEmbeddings(String uri) {
+            this.embeddings = uri;
+            return this;
+        }
 
         /**
          * Samples the rows of a request table (README, "Request tables": {@code id}, and optionally
@@ -416,6 +437,10 @@ public final class SampleJobOptions implements Serializable {
             }
             if (seedStart > Long.MAX_VALUE - (count - 1)) {
                 throw new IllegalArgumentException("--seed-start + --count overflows a 64-bit seed");
+            }
+            if (embeddings != null && requests == null) {
+                throw new IllegalArgumentException("--embeddings is the table a request table's cond_key points into:"
+                        + " it needs --requests");
             }
             if (fromLatents != null && requests != null) {
                 throw new IllegalArgumentException("--requests and --from-latents exclude each other");

@@ -93,24 +93,58 @@ final class SamplePartition {
             boolean drawn = r.isNullAt(1) && source == RequestTable.Source.REQUESTS;
             String error = r.getString(0) == null ? "input row has no id"
                     : duplicated.contains(id) ? "id names several rows of " + source.option()
-                    : r.isNullAt(8) ? null : "column '" + r.getString(8).replace(", ", "', '") + "' has a value of the wrong type";
+                    : !r.isNullAt(11) ? "column '" + r.getString(11).replace(", ", "', '") + "' has a value of the wrong type"
+                    : r.getString(10);
             if (error == null && !drawn) {
                 error = StoredRows.latentError(r, 1, 2, card);
             }
             if (error != null) {
-                return new SampleRows.Request(id, seed, -1, null, null, error);
+                return new SampleRows.Request(id, seed, -1, null, error);
             }
             float[] latent = drawn ? null : ArrayColumns.floats(r, 1);
-            // a usable latent with an unusable class or settings keeps its latent on the error row
-            error = fixed ? null : StoredRows.classError(stored, card);
+            // a usable latent with an unusable class, embedding or settings keeps its latent on the error row
+            float[] cond = null;
+            if (!r.isNullAt(8)) {
+                error = stored != null || fixed ? "columns 'class_label' and 'cond' exclude each other (and --class):"
+                        + " a request is conditioned on one" : condError(r);
+                cond = error == null ? ArrayColumns.floats(r, 8) : null;
+                classLabel = -1;
+            } else if (!fixed) {
+                error = StoredRows.classError(stored, card);
+            }
             SampleRows.Settings settings = error != null ? null : SampleRows.settings(options.sampler(), card,
-                    classLabel >= 0, r.isNullAt(5) ? null : r.getDouble(5), r.isNullAt(6) ? null : r.getInt(6),
-                    r.isNullAt(7) ? null : r.getDouble(7));
+                    classLabel >= 0 || cond != null, r.isNullAt(5) ? null : r.getDouble(5),
+                    r.isNullAt(6) ? null : r.getInt(6), r.isNullAt(7) ? null : r.getDouble(7));
             if (settings != null) {
                 error = settings.error();
             }
             return new SampleRows.Request(id, seed, error == null ? classLabel : -1, latent,
-                    settings == null ? null : settings.sampler(), error);
+                    settings == null ? null : settings.sampler(), error == null ? cond : null, error);
+        }
+
+        /** Why a row's {@code cond} does not fit the model, or null. */
+        private String condError(Row r) {
+            ModelCard.Conditioning conditioning = card.conditioning();
+            if (conditioning == null) {
+                return "column 'cond' needs an embedding-conditioned model; '" + card.name() + "' takes "
+                        + (card.isConditional() ? "class ids" : "no condition");
+            }
+            int[] shape = r.isNullAt(9) || r.getList(9).contains(null) ? null : ArrayColumns.ints(r, 9);
+            if (!java.util.Arrays.equals(shape, conditioning.shape())) {
+                return "column 'cond_shape' does not match the model: " + java.util.Arrays.toString(shape)
+                        + ", conditioning.shape " + java.util.Arrays.toString(conditioning.shape());
+            }
+            List<Float> values = r.getList(8);
+            if (values.size() != shape[0] * shape[1]) {
+                return "column 'cond' has the wrong length: " + values.size() + " values, cond_shape "
+                        + java.util.Arrays.toString(shape) + " needs " + shape[0] * shape[1];
+            }
+            for (Float v : values) {
+                if (v == null || !Float.isFinite(v)) {
+                    return "column 'cond' has a null or non-finite value";
+                }
+            }
+            return null;
         }
     }
 }

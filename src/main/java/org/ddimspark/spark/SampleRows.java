@@ -34,14 +34,25 @@ final class SampleRows {
      * @param classLabel its class, or -1 for none
      * @param latent x_T, or null to draw it from the seed
      * @param sampler its own sampler settings (a request table's guidance, steps, eta), or null for the job's
+     * @param cond its own conditioning embedding (a request table's {@code cond}), or null; excludes a class
      * @param error why the request cannot be sampled, or null
      */
-    record Request(String id, long seed, int classLabel, float[] latent, SamplerOptions sampler, String error) {
+    record Request(String id, long seed, int classLabel, float[] latent, SamplerOptions sampler, float[] cond,
+            String error) {
+
+        /** A request without settings or an embedding of its own. */
+        Request(String id, long seed, int classLabel, float[] latent, String error) {
+            this(id, seed, classLabel, latent, null, null, error);
+        }
 
         /** The request of a seed, with the id {@code s<seed>} or {@code s<seed>-c<class>}. */
         static Request ofSeed(long seed, int classLabel) {
-            return new Request(classLabel < 0 ? "s" + seed : "s" + seed + "-c" + classLabel, seed, classLabel, null, null,
-                    null);
+            return new Request(classLabel < 0 ? "s" + seed : "s" + seed + "-c" + classLabel, seed, classLabel, null, null);
+        }
+
+        /** Whether the request is conditioned (guided): a class or an embedding of its own. */
+        boolean conditioned() {
+            return classLabel >= 0 || cond != null;
         }
     }
 
@@ -150,13 +161,14 @@ final class SampleRows {
             if (q.error() != null) {
                 rows[i] = row(q, q.latent(), null, null, options.sampler(), 1.0, q.error());
             } else {
-                String key = (q.classLabel() >= 0 ? "class " : "none ") + (q.sampler() == null ? "" : q.sampler());
+                String key = (q.cond() != null ? "cond " : q.classLabel() >= 0 ? "class " : "none ")
+                        + (q.sampler() == null ? "" : q.sampler());
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
             }
         }
         for (List<Integer> group : groups.values()) {
             Request first = requests.get(group.get(0));
-            sampleGroup(requests, group, first.classLabel() >= 0, first.sampler() == null ? options.sampler() : first.sampler(),
+            sampleGroup(requests, group, first.conditioned(), first.sampler() == null ? options.sampler() : first.sampler(),
                     rows);
         }
         return new ArrayList<>(Arrays.asList(rows));
@@ -168,10 +180,15 @@ final class SampleRows {
         long[] seeds = new long[batch];
         int[] classes = withClass ? new int[batch] : null;
         float[] latents = new float[batch * size];
+        // requests with embeddings of their own are ids past the null class, which the denoiser resolves
+        float[][] embeddings = requests.get(group.get(0)).cond() == null ? null : new float[batch][];
         for (int r = 0; r < batch; r++) {
             Request q = requests.get(group.get(r));
             seeds[r] = q.seed();
-            if (classes != null) {
+            if (embeddings != null) {
+                embeddings[r] = q.cond();
+                classes[r] = card.numClasses() + 1 + r;
+            } else if (classes != null) {
                 classes[r] = q.classLabel();
             }
             if (q.latent() == null) {
@@ -181,7 +198,17 @@ final class SampleRows {
             }
         }
         Sampler sampler = samplers.computeIfAbsent(settings.toString(), k -> Sampler.of(denoiser, settings));
-        BatchResult result = sampler.sample(latents, seeds, classes);
+        BatchResult result;
+        if (embeddings == null) {
+            result = sampler.sample(latents, seeds, classes);
+        } else {
+            denoiser.useRequestEmbeddings(embeddings);
+            try {
+                result = sampler.sample(latents, seeds, classes);
+            } finally {
+                denoiser.useRequestEmbeddings(null);
+            }
+        }
         // a latent model's samples are decoded into images; another model's samples are its images
         float[] images = denoiser.images(result.samples(), batch);
         double guidance = settings.guidanceFor(card, withClass);
@@ -212,7 +239,7 @@ final class SampleRows {
         Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(q.id()));
         return RowFactory.create(q.id(), q.seed(), q.classLabel() < 0 ? null : q.classLabel(),
                 settings.steps(), settings.eta(), guidance, settings.spacing().id(),
-                settings.resolve(card, q.classLabel() >= 0).toString(), card.reference(), latent, shape.clone(), image,
+                settings.resolve(card, q.conditioned()).toString(), card.reference(), latent, shape.clone(), image,
                 sample, error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
     }
 

@@ -182,6 +182,51 @@ class RequestTableTest {
                 out.get("short").getAs("error"));
     }
 
+    /**
+     * An embedding-conditioned model: a row's own {@code cond}, or a {@code cond_key} into --embeddings (here the
+     * model's own table), gives the bytes of the class whose embedding it is.
+     */
+    @Test
+    void aRowsOwnEmbeddingOrKeyGivesTheBytesOfItsClass() throws IOException {
+        Path model = Models.dir("gaussian-embedding");
+        ModelCard conditioned = ModelCard.load(model);
+        String class1 = Files.readAllLines(model.resolve("embeddings.jsonl")).get(1);
+        String cond = class1.substring(class1.indexOf("\"cond\""));  // "cond": [...], "cond_shape": [1, 64]}
+        Path table = tmp.resolve("conditioned.jsonl");
+        Files.write(table, List.of("{\"id\": \"class\", \"seed\": 7, \"class_label\": 1}",
+                "{\"id\": \"own\", \"seed\": 7, " + cond,
+                "{\"id\": \"keyed\", \"seed\": 7, \"cond_key\": \"class-1\"}",
+                "{\"id\": \"unknown-key\", \"seed\": 7, \"cond_key\": \"class-9\"}",
+                "{\"id\": \"both\", \"seed\": 7, \"class_label\": 1, " + cond,
+                "{\"id\": \"short\", \"seed\": 7, \"cond\": [0.5, 0.5], \"cond_shape\": [1, 2]}"));
+        String embeddings = model.resolve("embeddings.jsonl").toString();
+        RunReport report = SampleJob.run(spark, SampleJobOptions.builder().setModel(model.toString())
+                .setOutput(tmp.resolve("conditioned").toString()).optSampler(SAMPLER).optRequests(table.toString())
+                .optEmbeddings(embeddings).build(), conditioned);
+        assertEquals(3, report.ok());
+        Map<String, Row> out = byId("conditioned");
+        for (String id : List.of("own", "keyed")) {
+            assertArrayEquals(image(out.get("class")), image(out.get(id)), id);
+            assertNull(out.get(id).getAs("class_label"), id);
+            assertEquals(out.get("class").<String>getAs("sampler"), out.get(id).getAs("sampler"), id);
+        }
+        assertEquals("cond_key 'class-9' is not in --embeddings " + embeddings, out.get("unknown-key").getAs("error"));
+        assertTrue(out.get("both").<String>getAs("error").startsWith("columns 'class_label' and 'cond' exclude each other"));
+        assertEquals("column 'cond_shape' does not match the model: [1, 2], conditioning.shape [1, 64]",
+                out.get("short").getAs("error"));
+        // a model that takes class ids has no use for an embedding
+        Path plain = tmp.resolve("cond-for-classes.jsonl");
+        Files.write(plain, List.of("{\"id\": \"own\", \"seed\": 7, " + cond));
+        SampleJob.run(spark, options("cond-for-classes").optRequests(plain.toString()).build(), card);
+        assertEquals("column 'cond' needs an embedding-conditioned model; 'gaussian-x0-cond' takes class ids",
+                byId("cond-for-classes").get("own").getAs("error"));
+        // a cond_key needs the table it points into
+        assertEquals("--requests " + table + " has a 'cond_key' column: give the table of embeddings it points into with"
+                + " --embeddings", assertThrows(IllegalArgumentException.class, () -> SampleJob.run(spark,
+                SampleJobOptions.builder().setModel(model.toString()).setOutput(tmp.resolve("no-table").toString())
+                        .optRequests(table.toString()).build(), conditioned)).getMessage());
+    }
+
     @Test
     void repeatedOrMissingIdsFailBeforeAnythingIsSampled() {
         String repeated = parquet("repeated.parquet", List.of(RowFactory.create("a", 1L, 0, null, null, null, null),
