@@ -9,6 +9,14 @@ from torch import nn
 import torch.nn.functional as F
 
 
+def sinusoidal_embedding(t, dim: int):
+    """[B] float -> [B, dim]: sines and cosines of t at dim / 2 frequencies from 1 to 1/10000, made on t's device."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+    args = t.float()[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+
+
 class ResBlock(nn.Module):
     def __init__(self, cin: int, cout: int, emb: int):
         super().__init__()
@@ -80,10 +88,7 @@ class UNet(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def time_embedding(self, t):
-        half = self.base // 2
-        freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
-        args = t.float()[:, None] * freqs[None, :]
-        return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+        return sinusoidal_embedding(t, self.base)
 
     def forward(self, x, t, y):
         e = self.time_mlp(self.time_embedding(t)) + self.class_emb(y)

@@ -33,7 +33,8 @@ public final class BundledModels {
     /** The classifier that {@code evaluate} uses. */
     public static final String CLASSIFIER = "fashion-mnist-classifier";
 
-    private static final List<String> SAMPLERS = List.of("fashion-mnist-ddpm", "fashion-mnist-flow");
+    private static final List<String> SAMPLERS = List.of("fashion-mnist-ddpm", "fashion-mnist-flow",
+            "fashion-mnist-latent-flow");
 
     private BundledModels() {}
 

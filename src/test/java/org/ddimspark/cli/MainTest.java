@@ -67,7 +67,8 @@ class MainTest {
         assertUsageError("ddim sample: Missing required option: '--output=URI' (see --help)",
                 "sample", "--model", Models.dir("gaussian-eps").toString());
         assertUsageError("ddim sample: --model " + tmp.resolve("none")
-                + ": no such directory, and not a bundled model (fashion-mnist-ddpm, fashion-mnist-flow)",
+                + ": no such directory, and not a bundled model (fashion-mnist-ddpm, fashion-mnist-flow,"
+                + " fashion-mnist-latent-flow)",
                 "sample", "--model", tmp.resolve("none").toString(), "--output", tmp.resolve("o").toString());
         assertUsageError("ddim sample: --steps must be at least 1, got 0", sample("gaussian-eps", "--steps", "0"));
         assertUsageError("ddim sample: --steps must be in 1..1000 (the model's trained timesteps), got 1001",

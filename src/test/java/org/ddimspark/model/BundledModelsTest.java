@@ -27,7 +27,8 @@ class BundledModelsTest {
     void aDirectoryResolvesToItselfAndAnUnknownNameIsAnError() {
         Path dir = Models.dir("gaussian-eps");
         assertEquals(dir, BundledModels.resolve(dir.toString()));
-        assertEquals("--model no-such-model: no such directory, and not a bundled model (fashion-mnist-ddpm, fashion-mnist-flow)",
+        assertEquals("--model no-such-model: no such directory, and not a bundled model (fashion-mnist-ddpm,"
+                + " fashion-mnist-flow, fashion-mnist-latent-flow)",
                 assertThrows(InvalidModelException.class, () -> BundledModels.resolve("no-such-model")).getMessage());
         assertThrows(InvalidModelException.class, () -> BundledModels.resolve("../models/fashion-mnist-ddpm"));
     }
@@ -83,7 +84,7 @@ class BundledModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fashion-mnist-ddpm", "fashion-mnist-flow"})
+    @ValueSource(strings = {"fashion-mnist-ddpm", "fashion-mnist-flow", "fashion-mnist-latent-flow"})
     void loadsByNameChecksAndDrawsImagesThatAreNotBlank(String name) throws IOException {
         Path dir = BundledModels.resolve(name);
         assertEquals(dir, BundledModels.resolve(name), "extracted once");
@@ -96,7 +97,11 @@ class BundledModelsTest {
         assertEquals(name.endsWith("flow") ? PredictionType.FLOW_VELOCITY : PredictionType.EPSILON, card.prediction());
         assertTrue(Files.size(dir.resolve(ModelCard.MODEL_FILE)) < 8 << 20, "at most 8 MB");
         try (TorchScriptModel model = TorchScriptModel.load(dir); Denoiser denoiser = model.newDenoiser()) {
-            assertTrue(model.check().startsWith("forward of [2, 1, 28, 28] at "));
+            // the latent model: a flow on its autoencoder's 4 x 7 x 7 latents, conditioned on class embeddings
+            boolean latent = card.latent() != null;
+            assertEquals(name.contains("latent"), latent);
+            assertTrue(model.check().startsWith(latent ? "forward of [2, 4, 7, 7] at " : "forward of [2, 1, 28, 28] at "),
+                    model.check());
             // one image of every class, 10 steps, the card's guidance
             int n = 10;
             long[] seeds = new long[n];
@@ -114,10 +119,10 @@ class BundledModelsTest {
             }
             // the bundled classifier must recognise the garment asked for: noise or a blur would not pass
             try (ImageClassifier classifier = ImageClassifier.load(BundledModels.CLASSIFIER)) {
-                int correct = recognised(classifier, card, result.samples(), classes);
+                int correct = recognised(classifier, card, denoiser.images(result.samples(), n), classes);
                 assertTrue(correct >= 8, name + ": the classifier recognised " + correct + " of 10 classes");
-                // the same check on the noise the samples started from does fail
-                int onNoise = recognised(classifier, card, latents, classes);
+                // the same check on the noise the samples started from (decoded, for the latent model) does fail
+                int onNoise = recognised(classifier, card, denoiser.images(latents, n), classes);
                 assertTrue(onNoise < 8, "noise passed as " + onNoise + " of 10 classes");
             }
         }
