@@ -21,8 +21,8 @@ import org.ddimspark.sampling.SamplerOptions;
 
 /**
  * Turns a batch of sample requests into output rows: x_T (seeded, or given), the DDIM sampler, PNG encoding.
- * Requests with and without a class, and requests with settings of their own, are sampled apart. A request whose sampling
- * fails becomes an error row with its latent; the others are unaffected.
+ * Requests with and without a class (or an embedding of their own), and requests with settings of their own, are
+ * sampled apart. A request whose sampling fails becomes an error row with its latent; the others are unaffected.
  */
 final class SampleRows {
 
@@ -90,7 +90,7 @@ final class SampleRows {
      *
      * @param job the job's settings
      * @param card the model's card
-     * @param conditioned whether the request has a class
+     * @param conditioned whether the request has a class or an embedding
      * @param guidance the row's guidance, or null
      * @param steps the row's steps, or null
      * @param eta the row's eta, or null
@@ -102,7 +102,8 @@ final class SampleRows {
             return new Settings(null, null);
         }
         if (guidance != null && !conditioned && guidance != 1.0) {
-            return new Settings(null, "column 'guidance' needs a class: the row has no class_label (nor the job --class)");
+            return new Settings(null, "column 'guidance' needs a class: the row has no class_label or cond (nor the job"
+                    + " --class)");
         }
         SamplerOptions.Builder b = job.toBuilder();
         if (guidance != null) {

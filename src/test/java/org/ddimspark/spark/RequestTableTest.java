@@ -267,8 +267,11 @@ class RequestTableTest {
         for (String id : before.keySet()) {
             assertArrayEquals(image(before.get(id)), image(after.get(id)), id);
         }
-        SampleJob.run(spark, options("in-one-go").optRequests(all).build(), card);
+        // the same table in three waves of about two requests, each committed before the next
+        RunReport inWaves = SampleJob.run(spark, options("in-one-go").optRequests(all).optWaveSize(2).build(), card);
+        assertEquals(3, inWaves.settings().get("waves"));
         Map<String, Row> inOneGo = byId("in-one-go");
+        assertEquals(6, inOneGo.size());
         for (String id : inOneGo.keySet()) {
             assertArrayEquals(image(inOneGo.get(id)), image(after.get(id)), id);
         }
