@@ -59,7 +59,8 @@ public interface Denoiser extends AutoCloseable {
      * {@code cond}) until called again: class id {@code num_classes + 1 + i} then stands for
      * {@code embeddings[i]}; ids up to {@code num_classes} keep the card's classes and null embedding.
      *
-     * @param embeddings L * D values each ({@code conditioning.shape}), or null to drop them
+     * @param embeddings L * D values each ({@code conditioning.shape}), then the P values of the pooled vector
+     *     where the model takes one ({@code conditioning.pooled}); or null to drop them
      * @throws UnsupportedOperationException when the model is not embedding-conditioned
      */
     default void useRequestEmbeddings(float[][] embeddings) {

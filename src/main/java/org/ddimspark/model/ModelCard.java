@@ -88,10 +88,12 @@ public final class ModelCard implements Serializable {
      * the network takes {@code cond: float32[B, L, D]} instead of class ids.
      *
      * @param shape [L, D]
+     * @param pooled P of a pooled vector {@code float32[B, P]} that the network takes as a fourth argument, or 0
      * @param nullEmbedding the file of the null embedding, for guidance's unconditional half
      * @param embeddings the JSON-lines table of the classes' embeddings
      */
-    public record ConditioningFiles(int[] shape, String nullEmbedding, String embeddings) implements Serializable {}
+    public record ConditioningFiles(int[] shape, int pooled, String nullEmbedding, String embeddings)
+            implements Serializable {}
 
     /**
      * An embedding-conditioned model's embeddings, row {@code y} for class y and row {@code num_classes} the
@@ -99,9 +101,16 @@ public final class ModelCard implements Serializable {
      * would get y.
      *
      * @param shape [L, D]
-     * @param table {@code num_classes + 1} rows of L * D values
+     * @param pooled P, the size of the pooled vector, or 0 when the network takes none
+     * @param table {@code num_classes + 1} rows of L * D values, then P pooled values
      */
-    public record Conditioning(int[] shape, float[][] table) implements Serializable {}
+    public record Conditioning(int[] shape, int pooled, float[][] table) implements Serializable {
+
+        /** Returns L * D, the values of {@code cond} in a row of the table. */
+        public int condSize() {
+            return shape[0] * shape[1];
+        }
+    }
 
     public record LatentSpace(int[] imageShape, double scale, double shift, String decoder, String encoder,
             String decoderSha256, String encoderSha256) implements Serializable {
@@ -220,7 +229,12 @@ public final class ModelCard implements Serializable {
             throw new InvalidModelException(where + "an embedding-conditioned model needs 'num_classes': the classes"
                     + " of its embeddings table");
         }
-        return new ConditioningFiles(f.shape.clone(), dataFile(f.null_embedding, "conditioning.null_embedding", where),
+        int pooled = f.pooled == null ? 0 : f.pooled;
+        if (pooled < 0 || pooled > MAX_SAMPLE_SIZE) {
+            throw new InvalidModelException(where + "field 'conditioning.pooled' must be in 0.." + MAX_SAMPLE_SIZE
+                    + " (the size of the pooled vector), got " + pooled);
+        }
+        return new ConditioningFiles(f.shape.clone(), pooled, dataFile(f.null_embedding, "conditioning.null_embedding", where),
                 dataFile(f.embeddings, "conditioning.embeddings", where));
     }
 
@@ -234,7 +248,6 @@ public final class ModelCard implements Serializable {
 
     /** Reads the embeddings table and the null embedding of an embedding-conditioned model's directory. */
     private static Conditioning readConditioning(Path dir, ConditioningFiles files, int numClasses) {
-        int size = files.shape()[0] * files.shape()[1];
         float[][] table = new float[numClasses + 1][];
         try {
             List<String> lines = Files.readAllLines(dir.resolve(files.embeddings()), StandardCharsets.UTF_8);
@@ -245,7 +258,7 @@ public final class ModelCard implements Serializable {
                     continue;
                 }
                 String where = files.embeddings() + " line " + n + ": ";
-                EmbeddingFields e = embedding(line, files.shape(), size, where);
+                EmbeddingFields e = embedding(line, files.shape(), files.pooled(), where);
                 if (e.class_label == null || e.class_label < 0 || e.class_label >= numClasses) {
                     throw new InvalidModelException(where + "class_label must be in 0.." + (numClasses - 1) + ", got "
                             + e.class_label);
@@ -262,33 +275,40 @@ public final class ModelCard implements Serializable {
             }
             String where = files.nullEmbedding() + ": ";
             table[numClasses] = embedding(Files.readString(dir.resolve(files.nullEmbedding()), StandardCharsets.UTF_8),
-                    files.shape(), size, where).values;
+                    files.shape(), files.pooled(), where).values;
         } catch (NoSuchFileException e) {
             throw new InvalidModelException(dir + " has no " + e.getFile().substring(e.getFile().lastIndexOf('/') + 1)
                     + " (named by the card's conditioning)");
         } catch (IOException e) {
             throw new InvalidModelException("cannot read the embeddings of " + dir + ": " + e.getMessage(), e);
         }
-        return new Conditioning(files.shape().clone(), table);
+        return new Conditioning(files.shape().clone(), files.pooled(), table);
     }
 
-    /** One embedding of a JSON object {"cond": [...], "cond_shape": [L, D]}, checked against the card's shape. */
-    private static EmbeddingFields embedding(String json, int[] shape, int size, String where) {
+    /**
+     * One embedding of a JSON object {"cond": [...], "cond_shape": [L, D]} (and "pooled": [P] when the model
+     * takes a pooled vector), checked against the card; its values are cond's, then pooled's.
+     */
+    private static EmbeddingFields embedding(String json, int[] shape, int pooled, String where) {
         EmbeddingFields e;
         try {
             e = new Gson().fromJson(json, EmbeddingFields.class);
         } catch (JsonParseException | NumberFormatException | IllegalStateException x) {
             throw new InvalidModelException(where + "not a JSON object with 'cond' and 'cond_shape': " + firstLine(x.getMessage()));
         }
+        int size = shape[0] * shape[1];
         if (e == null || e.cond == null || !Arrays.equals(e.cond_shape, shape) || e.cond.length != size) {
             throw new InvalidModelException(where + "'cond' must hold " + size + " values of 'cond_shape' "
                     + Arrays.toString(shape) + " (conditioning.shape)");
         }
-        e.values = new float[size];
-        for (int i = 0; i < size; i++) {
-            e.values[i] = (float) e.cond[i];
+        if (pooled > 0 && (e.pooled == null || e.pooled.length != pooled)) {
+            throw new InvalidModelException(where + "'pooled' must hold " + pooled + " values (conditioning.pooled)");
+        }
+        e.values = new float[size + pooled];
+        for (int i = 0; i < size + pooled; i++) {
+            e.values[i] = (float) (i < size ? e.cond[i] : e.pooled[i - size]);
             if (!Float.isFinite(e.values[i])) {
-                throw new InvalidModelException(where + "'cond' has a non-finite value");
+                throw new InvalidModelException(where + "'cond' or 'pooled' has a non-finite value");
             }
         }
         return e;
@@ -620,6 +640,7 @@ public final class ModelCard implements Serializable {
     private static final class ConditioningFields {
         String kind;
         int[] shape;
+        Integer pooled;
         String null_embedding;
         String embeddings;
     }
@@ -629,6 +650,7 @@ public final class ModelCard implements Serializable {
         Integer class_label;
         double[] cond;
         int[] cond_shape;
+        double[] pooled;
         transient float[] values;
     }
 

@@ -175,7 +175,10 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
         try (NDManager scope = parent.newSubManager()) {
             NDArray xs = scope.create(input, new Shape(rows).addAll(sampleShape), DataType.FLOAT32);
             NDArray ts = scope.create(t, new Shape(rows));
-            NDList inputs = y == null ? new NDList(xs, ts) : new NDList(xs, ts, condition(y, rows, scope));
+            NDList inputs = new NDList(xs, ts);
+            if (y != null) {
+                inputs.addAll(condition(y, rows, scope));
+            }
             NDArray result = predictor.predict(inputs).get(0);
             if (result.getDataType() != DataType.FLOAT32) {
                 result = result.toType(DataType.FLOAT32, false);
@@ -220,10 +223,12 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
             try (NDManager chunkScope = parent.newSubManager()) {
                 NDArray xs = padded(x.get("{}:{}", start, start + rows), chunkScope);
                 NDArray ts = chunkScope.full(new Shape(forwardBatch), modelTime);
-                NDList input = y == null ? new NDList(xs, ts) : new NDList(xs, ts, card.conditioning() == null
-                        ? padded(y.get("{}:{}", start, start + rows), chunkScope)
-                        : condition(padded(y.get("{}:{}", start, start + rows), chunkScope).toLongArray(), forwardBatch,
-                                chunkScope));
+                NDList input = new NDList(xs, ts);
+                if (y != null) {
+                    NDArray ys = padded(y.get("{}:{}", start, start + rows), chunkScope);
+                    input.addAll(card.conditioning() == null ? new NDList(ys)
+                            : condition(ys.toLongArray(), forwardBatch, chunkScope));
+                }
                 NDArray out = predictor.predict(input).get(0);
                 if (out.getDataType() != DataType.FLOAT32) {
                     out = out.toType(DataType.FLOAT32, false);
@@ -258,24 +263,32 @@ public final class TorchScriptDenoiser implements TensorDenoiser {
     }
 
     /**
-     * The network's third input for class ids (num_classes meaning none): the ids themselves, or for an
-     * embedding-conditioned model, each id's embedding ({@link ModelCard#conditioning()}), [rows, L, D].
+     * The network's inputs after x and t for class ids (num_classes meaning none): the ids themselves, or for an
+     * embedding-conditioned model, each id's embedding ({@link ModelCard#conditioning()}), [rows, L, D], and its
+     * pooled vector [rows, P] where the model takes one.
      */
-    private NDArray condition(long[] y, int rows, NDManager scope) {
+    private NDList condition(long[] y, int rows, NDManager scope) {
         ModelCard.Conditioning conditioning = card.conditioning();
         if (conditioning == null) {
-            return scope.create(y, new Shape(rows));
+            return new NDList(scope.create(y, new Shape(rows)));
         }
         int[] shape = conditioning.shape();
-        int size = shape[0] * shape[1];
+        int size = conditioning.condSize();
+        int pooled = conditioning.pooled();
         float[] cond = new float[rows * size];
+        float[] pool = new float[rows * pooled];
         int classes = card.numClasses();
         for (int r = 0; r < rows; r++) {
             int id = (int) y[r];
             float[] embedding = id <= classes ? conditioning.table()[id] : requestEmbeddings[id - classes - 1];
             System.arraycopy(embedding, 0, cond, r * size, size);
+            System.arraycopy(embedding, size, pool, r * pooled, pooled);
         }
-        return scope.create(cond, new Shape(rows, shape[0], shape[1]));
+        NDList inputs = new NDList(scope.create(cond, new Shape(rows, shape[0], shape[1])));
+        if (pooled > 0) {
+            inputs.add(scope.create(pool, new Shape(rows, pooled)));
+        }
+        return inputs;
     }
 
     private NDArray padded(NDArray rows, NDManager scope) {

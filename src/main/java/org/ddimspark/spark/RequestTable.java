@@ -29,7 +29,7 @@ final class RequestTable {
 
     /** The columns of a request as the partition worker reads them, by position. */
     static final List<String> COLUMNS = List.of("id", "latent", "latent_shape", "seed", "class_label", "guidance",
-            "steps", "eta", "cond", "cond_shape", "key_error", "bad_columns");
+            "steps", "eta", "cond", "cond_shape", "pooled", "key_error", "bad_columns");
 
     /** The request columns a table may have, and their types. */
     private static final Map<String, String> TYPES = new LinkedHashMap<>();
@@ -45,6 +45,7 @@ final class RequestTable {
         TYPES.put("eta", "double");
         TYPES.put("cond", "array<float>");
         TYPES.put("cond_shape", "array<int>");
+        TYPES.put("pooled", "array<float>");
     }
 
     /** Where a table comes from, which decides its required columns and how repeated ids are treated. */
@@ -104,10 +105,12 @@ final class RequestTable {
             table = table.withColumn("cond", ownCond ? functions.coalesce(col("cond").try_cast("array<float>"),
                             col(KEY_COND)) : col(KEY_COND))
                     .withColumn("cond_shape", ownCond && schema.getFieldIndex("cond_shape").isDefined()
-                            ? functions.coalesce(col("cond_shape").try_cast("array<int>"), col(KEY_SHAPE)) : col(KEY_SHAPE));
+                            ? functions.coalesce(col("cond_shape").try_cast("array<int>"), col(KEY_SHAPE)) : col(KEY_SHAPE))
+                    .withColumn("pooled", ownCond && schema.getFieldIndex("pooled").isDefined()
+                            ? functions.coalesce(col("pooled").try_cast("array<float>"), col(KEY_POOLED)) : col(KEY_POOLED));
             keyError = when(col("cond_key").isNotNull().and(col(KEY).isNull()), functions.concat(lit("cond_key '"),
                     col("cond_key").cast("string"), lit("' is not in --embeddings " + embeddings)));
-            schema = table.drop(KEY, KEY_COND, KEY_SHAPE).schema();
+            schema = table.drop(KEY, KEY_COND, KEY_SHAPE, KEY_POOLED).schema();
         }
         List<String> required = source == Source.LATENTS ? List.of("id", "latent", "latent_shape") : List.of("id");
         for (String column : required) {
@@ -147,6 +150,7 @@ final class RequestTable {
     private static final String KEY = "_ddim_key";
     private static final String KEY_COND = "_ddim_key_cond";
     private static final String KEY_SHAPE = "_ddim_key_cond_shape";
+    private static final String KEY_POOLED = "_ddim_key_pooled";
 
     private static Dataset<Row> open(SparkSession spark, String uri) {
         return switch (format(uri)) {
@@ -158,7 +162,8 @@ final class RequestTable {
 
     /**
      * A table of embeddings that request tables point into with {@code cond_key}: columns {@code key},
-     * {@code cond} and {@code cond_shape} (Parquet or JSON lines, as a model's {@code embeddings.jsonl}).
+     * {@code cond} and {@code cond_shape}, and {@code pooled} for a model that takes a pooled vector (Parquet or
+     * JSON lines, as a model's {@code embeddings.jsonl}).
      * Keys must be unique: a repeated key would repeat its requests.
      */
     private static Dataset<Row> embeddingsTable(SparkSession spark, String uri) {
@@ -168,8 +173,10 @@ final class RequestTable {
                 throw new IllegalArgumentException("--embeddings " + uri + " has no '" + required + "' column");
             }
         }
+        Column pooled = table.schema().getFieldIndex("pooled").isDefined() ? col("pooled").try_cast("array<float>")
+                : lit(null).cast("array<float>");
         Dataset<Row> keys = table.select(col("key").cast("string").as(KEY), col("cond").try_cast("array<float>").as(KEY_COND),
-                col("cond_shape").try_cast("array<int>").as(KEY_SHAPE));
+                col("cond_shape").try_cast("array<int>").as(KEY_SHAPE), pooled.as(KEY_POOLED));
         List<Row> repeated = keys.groupBy(KEY).count().where(col("count").gt(1)).limit(1).collectAsList();
         if (!repeated.isEmpty()) {
             throw new IllegalArgumentException("--embeddings " + uri + ": key '" + repeated.get(0).get(0) + "' names "

@@ -93,8 +93,8 @@ final class SamplePartition {
             boolean drawn = r.isNullAt(1) && source == RequestTable.Source.REQUESTS;
             String error = r.getString(0) == null ? "input row has no id"
                     : duplicated.contains(id) ? "id names several rows of " + source.option()
-                    : !r.isNullAt(11) ? "column '" + r.getString(11).replace(", ", "', '") + "' has a value of the wrong type"
-                    : r.getString(10);
+                    : !r.isNullAt(12) ? "column '" + r.getString(12).replace(", ", "', '") + "' has a value of the wrong type"
+                    : r.getString(11);
             if (error == null && !drawn) {
                 error = StoredRows.latentError(r, 1, 2, card);
             }
@@ -107,7 +107,7 @@ final class SamplePartition {
             if (!r.isNullAt(8)) {
                 error = stored != null || fixed ? "columns 'class_label' and 'cond' exclude each other (and --class):"
                         + " a request is conditioned on one" : condError(r);
-                cond = error == null ? ArrayColumns.floats(r, 8) : null;
+                cond = error == null ? packed(r) : null;
                 classLabel = -1;
             } else if (!fixed) {
                 error = StoredRows.classError(stored, card);
@@ -144,7 +144,32 @@ final class SamplePartition {
                     return "column 'cond' has a null or non-finite value";
                 }
             }
+            int pooled = conditioning.pooled();
+            if (pooled == 0) {
+                return r.isNullAt(10) ? null : "column 'pooled' given to a model that takes no pooled vector";
+            }
+            List<Float> pool = r.isNullAt(10) ? List.of() : r.getList(10);
+            if (pool.size() != pooled) {
+                return "column 'pooled' must hold " + pooled + " values (conditioning.pooled), got " + pool.size();
+            }
+            for (Float v : pool) {
+                if (v == null || !Float.isFinite(v)) {
+                    return "column 'pooled' has a null or non-finite value";
+                }
+            }
             return null;
+        }
+
+        /** A row's cond values, then its pooled values where the model takes a pooled vector. */
+        private float[] packed(Row r) {
+            float[] cond = ArrayColumns.floats(r, 8);
+            if (card.conditioning().pooled() == 0) {
+                return cond;
+            }
+            float[] pooled = ArrayColumns.floats(r, 10);
+            float[] both = java.util.Arrays.copyOf(cond, cond.length + pooled.length);
+            System.arraycopy(pooled, 0, both, cond.length, pooled.length);
+            return both;
         }
     }
 }

@@ -202,6 +202,12 @@ class ModelCardTest {
                 + ", \"timestep_input\": \"index\", \"sample_shape\": [1, 8, 8], \"value_range\": [-1, 1], %s"
                 + " \"conditioning\": {\"kind\": \"%s\", \"shape\": [1, 4], \"null_embedding\": \"n.json\","
                 + " \"embeddings\": \"e.jsonl\"}}";
+        Path pooled = copy("gaussian-pooled");
+        Files.write(pooled.resolve("null_embedding.json"), List.of(Files.readString(pooled.resolve("null_embedding.json"))
+                .replace("\"pooled\": [0.0, 0.0]", "\"pooled\": [0.0]").trim()));
+        assertEquals("null_embedding.json: 'pooled' must hold 2 values (conditioning.pooled)",
+                assertThrows(InvalidModelException.class, () -> ModelCard.load(pooled)).getMessage());
+        assertEquals(2, ModelCard.load(Models.dir("gaussian-pooled")).conditioning().pooled());
         assertError("model.json: field 'conditioning.kind' must be 'embedding', got 'text'",
                 String.format(conditioned, "\"num_classes\": 2,", "text"));
         assertError("model.json: an embedding-conditioned model needs 'num_classes': the classes of its embeddings table",

@@ -37,7 +37,7 @@ class TensorDdimSamplerTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (String name : new String[] {"gaussian-eps", "gaussian-v", "gaussian-x0-cond", "gaussian-flow-cond",
-                "gaussian-embedding", "gaussian-latent"}) {
+                "gaussian-embedding", "gaussian-pooled", "gaussian-latent"}) {
             for (double eta : new double[] {0.0, 0.6}) {
                 cases.add(Arguments.of(name, 30, eta, "none"));
             }

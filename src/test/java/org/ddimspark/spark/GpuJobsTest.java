@@ -56,7 +56,7 @@ class GpuJobsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gaussian-eps", "gaussian-v", "gaussian-x0-cond", "gaussian-flow-cond", "gaussian-latent",
-            "gaussian-embedding"})
+            "gaussian-embedding", "gaussian-pooled"})
     void theGpuGivesTheCpusRowsWithin1e5(String name) {
         ModelCard card = ModelCard.load(Models.dir(name));
         SampleJobOptions cpu = SampleJobOptions.builder().setModel(Models.dir(name).toString())

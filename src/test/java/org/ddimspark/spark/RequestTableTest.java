@@ -20,8 +20,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.sampling.DdimSampler;
 import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
+import org.ddimspark.testing.RelativeError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -225,6 +229,48 @@ class RequestTableTest {
                 + " --embeddings", assertThrows(IllegalArgumentException.class, () -> SampleJob.run(spark,
                 SampleJobOptions.builder().setModel(model.toString()).setOutput(tmp.resolve("no-table").toString())
                         .optRequests(table.toString()).build(), conditioned)).getMessage());
+    }
+
+    /** A model that also takes a pooled vector: a row's own pooled values, checked against the card's size. */
+    @Test
+    void aRowsPooledVectorReachesTheNetwork() throws IOException {
+        Path model = Models.dir("gaussian-pooled");
+        ModelCard pooled = ModelCard.load(model);
+        String class1 = Files.readAllLines(model.resolve("embeddings.jsonl")).get(1);
+        String cond = class1.substring(class1.indexOf("\"cond\""), class1.indexOf(", \"pooled\""));
+        Path table = tmp.resolve("pooled.jsonl");
+        Files.write(table, List.of("{\"id\": \"class\", \"seed\": 8, \"class_label\": 1}",
+                "{\"id\": \"same\", \"seed\": 8, " + cond + ", \"pooled\": [0.25, -0.25]}",
+                "{\"id\": \"shifted\", \"seed\": 8, " + cond + ", \"pooled\": [0.5, 0.0]}",
+                "{\"id\": \"no-pooled\", \"seed\": 8, " + cond + "}"));
+        SamplerOptions sampler = SAMPLER.toBuilder().optEta(0.0).build();
+        SampleJob.run(spark, SampleJobOptions.builder().setModel(model.toString()).setOutput(tmp.resolve("pooled").toString())
+                .optSampler(sampler).optSaveSample(true).optRequests(table.toString()).build(), pooled);
+        Map<String, Row> out = byId("pooled");
+        assertArrayEquals(image(out.get("class")), image(out.get("same")));
+        assertEquals("column 'pooled' must hold 2 values (conditioning.pooled), got 0", out.get("no-pooled").getAs("error"));
+        // pooled summing to 0.5 moves class 1's mean by 0.5: the Java closed form with that mean
+        double[][] means = GaussianDenoiser.sineMeans(pooled, 0.8);
+        for (int i = 0; i < means[1].length; i++) {
+            means[1][i] += 0.5;
+        }
+        float[] expected = new DdimSampler(new GaussianDenoiser(pooled, means, 0.5), sampler.resolve(pooled, true))
+                .sample(SeededNoise.latent(8, 64), new long[] {8}, new int[] {1}).samples();
+        Row shifted = out.get("shifted");
+        List<Float> actual = shifted.getList(shifted.fieldIndex("sample"));
+        float[] values = new float[actual.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = actual.get(i);
+        }
+        assertTrue(RelativeError.of(values, expected) < 1e-5, "pooled [0.5, 0] against the closed form");
+        // a model without a pooled input refuses one
+        Path plain = tmp.resolve("pooled-for-embedding.jsonl");
+        Files.write(plain, List.of("{\"id\": \"p\", \"seed\": 8, " + cond + ", \"pooled\": [0.25, -0.25]}"));
+        SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir("gaussian-embedding").toString())
+                .setOutput(tmp.resolve("pooled-for-embedding").toString()).optSampler(SAMPLER)
+                .optRequests(plain.toString()).build(), ModelCard.load(Models.dir("gaussian-embedding")));
+        assertEquals("column 'pooled' given to a model that takes no pooled vector",
+                byId("pooled-for-embedding").get("p").getAs("error"));
     }
 
     @Test

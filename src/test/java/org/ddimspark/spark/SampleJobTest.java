@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The sample job on local[2] with the closed-form TorchScript models, through DJL and real Parquet. */
 class SampleJobTest {
@@ -209,17 +211,19 @@ class SampleJobTest {
      * null embedding for guidance's unconditional half. gaussian-embedding's class mean is its embedding, so the
      * Java closed form with class means, guidance included, is the exact reference.
      */
-    @Test
-    void anEmbeddingConditionedModelIsTheClosedFormWithGuidanceOnTheNullEmbedding() {
-        ModelCard card = ModelCard.load(Models.dir("gaussian-embedding"));
+    @ParameterizedTest
+    @ValueSource(strings = {"gaussian-embedding", "gaussian-pooled"})
+    void anEmbeddingConditionedModelIsTheClosedFormWithGuidanceOnTheNullEmbedding(String name) {
+        // gaussian-pooled also takes a pooled vector, whose values sum to 0 for every class of its table
+        ModelCard card = ModelCard.load(Models.dir(name));
         SamplerOptions sampler = SamplerOptions.builder().setSteps(10).optEta(0.3).build();
-        RunReport report = SampleJob.run(spark, options("gaussian-embedding", "embedding").optCount(6)
+        RunReport report = SampleJob.run(spark, options(name, name).optCount(6)
                 .optClassMode(ClassMode.all()).optSampler(sampler).optSaveSample(true).optBatchSize(4).build(), card);
         assertEquals(6, report.ok());
         assertTrue(report.toJson().contains("guidance=2.0"), report.toJson());
         DdimSampler reference = new DdimSampler(new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), 0.5),
                 sampler.resolve(card, true));
-        for (Row r : byId("embedding").values()) {
+        for (Row r : byId(name).values()) {
             long seed = r.getAs("seed");
             int c = r.getAs("class_label");
             float[] expected = reference.sample(SeededNoise.latent(seed, 64), new long[] {seed}, new int[] {c}).samples();
