@@ -160,7 +160,8 @@ final class SampleRows {
         for (int i = 0; i < requests.size(); i++) {
             Request q = requests.get(i);
             if (q.error() != null) {
-                rows[i] = row(q, q.latent(), null, null, options.sampler(), 1.0, q.error());
+                rows[i] = row(q, q.latent(), null, null, options.sampler(),
+                        options.sampler().resolve(card, q.conditioned()).toString(), 1.0, q.error());
             } else {
                 String key = (q.cond() != null ? "cond " : q.classLabel() >= 0 ? "class " : "none ")
                         + (q.sampler() == null ? "" : q.sampler());
@@ -213,6 +214,8 @@ final class SampleRows {
         // a latent model's samples are decoded into images; another model's samples are its images
         float[] images = denoiser.images(result.samples(), batch);
         double guidance = settings.guidanceFor(card, withClass);
+        // every row of the group was sampled with these settings: resolved once, not once a row
+        String resolved = settings.resolve(card, withClass).toString();
         for (int r = 0; r < batch; r++) {
             Request q = requests.get(group.get(r));
             String error = result.errors()[r];
@@ -222,7 +225,7 @@ final class SampleRows {
             byte[] png = error == null ? PngCodec.encode(images, r * imageSize, imageShape, card.valueRange()) : null;
             float[] sample = options.saveSample() ? Arrays.copyOfRange(result.samples(), r * size, (r + 1) * size) : null;
             rows[group.get(r)] = row(q, Arrays.copyOfRange(latents, r * size, (r + 1) * size), png, sample, settings,
-                    guidance, error);
+                    resolved, guidance, error);
         }
     }
 
@@ -235,12 +238,12 @@ final class SampleRows {
         return true;
     }
 
-    private Row row(Request q, float[] latent, byte[] png, float[] sample, SamplerOptions settings, double guidance,
-            String error) {
+    private Row row(Request q, float[] latent, byte[] png, float[] sample, SamplerOptions settings, String resolved,
+            double guidance, String error) {
         Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(q.id()));
         return RowFactory.create(q.id(), q.seed(), q.classLabel() < 0 ? null : q.classLabel(),
                 settings.steps(), settings.eta(), guidance, settings.spacing().id(),
-                settings.resolve(card, q.conditioned()).toString(), card.reference(), latent, shape.clone(), image,
+                resolved, card.reference(), latent, shape.clone(), image,
                 sample, error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
     }
 
