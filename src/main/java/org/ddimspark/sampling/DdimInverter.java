@@ -16,7 +16,7 @@ import org.ddimspark.schedule.NoiseSchedule;
  * is read as the prediction it makes at t, which for epsilon models is the noise itself. A flow model is
  * evaluated at the current s, which makes the step the forward Euler step x_t = x_s + (t - s) v.
  */
-public final class DdimInverter {
+public final class DdimInverter implements Inverter {
 
     private final GuidedPrediction prediction;
     private final ModelCard card;
@@ -50,13 +50,7 @@ public final class DdimInverter {
         return levels.clone();
     }
 
-    /**
-     * Inverts a batch.
-     *
-     * @param samples each request's clean sample in model space, {@code batch * C * H * W} floats; not modified
-     * @param classes each request's class, or null for unconditional requests
-     * @return the latents x_T and per-request errors
-     */
+    @Override
     public BatchResult invert(float[] samples, int[] classes) {
         if (samples.length % sampleSize != 0) {
             throw new IllegalArgumentException("expected a multiple of " + sampleSize + " values, got " + samples.length);
@@ -66,28 +60,9 @@ public final class DdimInverter {
         String[] errors = new String[batch];
         long[] labels = prediction.labels(classes, batch);
         double guidance = options.guidanceFor(card, classes != null);
-        boolean flow = !card.schedule().kind().isDiffusion();
-        PredictionType type = card.prediction();
         int steps = levels.length - 1;
-        double[] x0 = new double[sampleSize];
-        double[] noise = new double[sampleSize];
         for (int k = 0; k < steps; k++) {
-            NoiseLevel from = levels[k];
-            NoiseLevel to = levels[k + 1];
-            NoiseLevel evaluated = flow ? from : to;
-            double[] out = prediction.at(x, evaluated, labels, guidance, batch);
-            for (int r = 0; r < batch; r++) {
-                int base = r * sampleSize;
-                if (errors[r] == null && !GuidedPrediction.allFinite(out, base, sampleSize)) {
-                    errors[r] = "model output is not finite: at inversion step " + (k + 1) + " of " + steps
-                            + " (" + evaluated.label() + ")";
-                }
-                type.toCleanAndNoise(out, x, base, sampleSize, evaluated.a(), evaluated.b(), x0, noise);
-                for (int i = 0; i < sampleSize; i++) {
-                    double clean = evaluated == from ? x0[i] : (x[base + i] - from.b() * noise[i]) / from.a();
-                    x[base + i] = (float) (to.a() * clean + to.b() * noise[i]);
-                }
-            }
+            step(x, k, labels, guidance, batch, errors);
         }
         for (int r = 0; r < batch; r++) {
             if (errors[r] == null && !GuidedPrediction.allFinite(x, r * sampleSize, sampleSize)) {
@@ -95,5 +70,33 @@ public final class DdimInverter {
             }
         }
         return new BatchResult(x, errors);
+    }
+
+    /**
+     * Takes inversion step k in place: from levels()[k] to levels()[k + 1]. A request whose network output is
+     * not finite gets its first error.
+     */
+    void step(float[] x, int k, long[] labels, double guidance, int batch, String[] errors) {
+        boolean flow = !card.schedule().kind().isDiffusion();
+        PredictionType type = card.prediction();
+        int steps = levels.length - 1;
+        double[] x0 = new double[sampleSize];
+        double[] noise = new double[sampleSize];
+        NoiseLevel from = levels[k];
+        NoiseLevel to = levels[k + 1];
+        NoiseLevel evaluated = flow ? from : to;
+        double[] out = prediction.at(x, evaluated, labels, guidance, batch);
+        for (int r = 0; r < batch; r++) {
+            int base = r * sampleSize;
+            if (errors[r] == null && !GuidedPrediction.allFinite(out, base, sampleSize)) {
+                errors[r] = "model output is not finite: at inversion step " + (k + 1) + " of " + steps
+                        + " (" + evaluated.label() + ")";
+            }
+            type.toCleanAndNoise(out, x, base, sampleSize, evaluated.a(), evaluated.b(), x0, noise);
+            for (int i = 0; i < sampleSize; i++) {
+                double clean = evaluated == from ? x0[i] : (x[base + i] - from.b() * noise[i]) / from.a();
+                x[base + i] = (float) (to.a() * clean + to.b() * noise[i]);
+            }
+        }
     }
 }

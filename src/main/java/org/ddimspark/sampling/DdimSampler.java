@@ -30,6 +30,9 @@ public final class DdimSampler implements Sampler {
      * @param options how to sample; checked against the model's card
      */
     public DdimSampler(Denoiser denoiser, SamplerOptions options) {
+        if (options.solver() == Solver.EXACT) {
+            throw new IllegalArgumentException("--solver exact samples with ExactSampler (Sampler.of chooses it)");
+        }
         this.prediction = new GuidedPrediction(denoiser);
         this.card = denoiser.card();
         this.options = options;

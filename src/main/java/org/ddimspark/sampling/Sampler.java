@@ -5,7 +5,8 @@ import org.ddimspark.model.TensorDenoiser;
 
 /**
  * Samples batches of requests from their x_T: {@link DdimSampler} in double precision on the JVM (the same
- * bits on every machine), or {@link TensorDdimSampler} with x_t kept on a GPU.
+ * bits on every machine), {@link TensorDdimSampler} with x_t kept on a GPU, or {@link ExactSampler}, which
+ * also takes the pairs of an exact inversion.
  */
 public interface Sampler {
 
@@ -20,7 +21,7 @@ public interface Sampler {
     BatchResult sample(float[] latents, long[] seeds, int[] classes);
 
     /**
-     * Returns the sampler for a denoiser: the tensor loop when its model runs on a GPU, where a round trip
+     * Returns the sampler for a denoiser: {@link ExactSampler} for {@link Solver#EXACT}; else the tensor loop when its model runs on a GPU, where a round trip
      * of x_t through the JVM at every step would cost more than the step; the double-precision loop otherwise.
      *
      * @param denoiser the network
@@ -28,6 +29,9 @@ public interface Sampler {
      * @return the sampler
      */
     static Sampler of(Denoiser denoiser, SamplerOptions options) {
+        if (options.solver() == Solver.EXACT) {
+            return new ExactSampler(denoiser, options);
+        }
         if (denoiser instanceof TensorDenoiser tensors && tensors.onGpu()) {
             return new TensorDdimSampler(tensors, options);
         }

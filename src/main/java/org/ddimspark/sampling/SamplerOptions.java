@@ -23,6 +23,7 @@ public final class SamplerOptions implements Serializable {
     private final double thresholdPercentile;
     private final double thresholdMax;
     private final Solver solver;
+    private final boolean solverChosen;
 
     private SamplerOptions(Builder b) {
         this.steps = b.steps;
@@ -34,6 +35,7 @@ public final class SamplerOptions implements Serializable {
         this.thresholdPercentile = b.thresholdPercentile;
         this.thresholdMax = b.thresholdMax;
         this.solver = b.solver;
+        this.solverChosen = b.solverChosen;
     }
 
     /** Returns a builder with the defaults: 50 steps, eta 0, uniform spacing, no shift, the model's guidance. */
@@ -53,12 +55,21 @@ public final class SamplerOptions implements Serializable {
         b.thresholdPercentile = thresholdPercentile;
         b.thresholdMax = thresholdMax;
         b.solver = solver;
+        b.solverChosen = solverChosen;
         return b;
     }
 
     /** Returns the solver, {@link Solver#DDIM} unless chosen. */
     public Solver solver() {
         return solver;
+    }
+
+    /**
+     * Returns whether the solver was chosen ({@code --solver}) rather than left at its default: a stored exact
+     * pair is sampled with {@link Solver#EXACT} unless another solver was chosen, which refuses it.
+     */
+    public boolean solverChosen() {
+        return solverChosen;
     }
 
     /** Returns S, the number of sampling steps asked for. */
@@ -193,6 +204,7 @@ public final class SamplerOptions implements Serializable {
         private double thresholdPercentile;
         private double thresholdMax = Double.POSITIVE_INFINITY;
         private Solver solver = Solver.DDIM;
+        private boolean solverChosen;
 
         private Builder() {}
 
@@ -280,11 +292,12 @@ public final class SamplerOptions implements Serializable {
         /**
          * Sets the solver (default {@link Solver#DDIM}).
          *
-         * @param solver the solver; {@link Solver#DPM_SOLVER_2M} needs eta = 0
+         * @param solver the solver; {@link Solver#DPM_SOLVER_2M} and {@link Solver#EXACT} need eta = 0
          * @return this builder
          */
         public Builder optSolver(Solver solver) {
             this.solver = java.util.Objects.requireNonNull(solver, "solver");
+            this.solverChosen = true;
             return this;
         }
 
@@ -313,8 +326,13 @@ public final class SamplerOptions implements Serializable {
             if (!(thresholdMax >= 1.0)) {
                 throw new IllegalArgumentException("--threshold-max must be at least 1, got " + thresholdMax);
             }
-            if (solver == Solver.DPM_SOLVER_2M && eta != 0.0) {
-                throw new IllegalArgumentException("--solver dpm++2m is deterministic: --eta must be 0, got " + eta);
+            if (solver != Solver.DDIM && eta != 0.0) {
+                throw new IllegalArgumentException("--solver " + solver.id() + " is deterministic: --eta must be 0, got "
+                        + eta);
+            }
+            if (solver == Solver.EXACT && (clipSample || thresholdPercentile > 0)) {
+                throw new IllegalArgumentException("--solver exact keeps every step invertible: --clip-sample and"
+                        + " --dynamic-threshold would not be");
             }
             if (clipSample && thresholdPercentile > 0) {
                 throw new IllegalArgumentException("--clip-sample and --dynamic-threshold exclude each other");

@@ -16,7 +16,13 @@ public enum Solver {
      * D = x0_i + (x0_i - x0_{i-1}) / (2 r) with r = h_{i-1} / h_i, and takes the DDIM step with D as x0.
      * Deterministic: eta must be 0.
      */
-    DPM_SOLVER_2M("dpm++2m");
+    DPM_SOLVER_2M("dpm++2m"),
+    /**
+     * The exactly invertible O-BELM (Wang et al., NeurIPS 2024) on the pair of the two latest points, one
+     * network call a step ({@link ExactSampler}, {@link ExactInverter}): the solver of {@code invert --inverter
+     * exact}, whose latents are pairs that it maps back to the inverted sample. Deterministic: eta must be 0.
+     */
+    EXACT("exact");
 
     private final String id;
 
@@ -32,7 +38,7 @@ public enum Solver {
     /**
      * Parses {@code --solver}.
      *
-     * @param id ddim or dpm++2m
+     * @param id ddim, dpm++2m or exact
      * @return the solver
      * @throws IllegalArgumentException for any other value
      */
@@ -42,7 +48,7 @@ public enum Solver {
                 return s;
             }
         }
-        throw new IllegalArgumentException("--solver must be ddim or dpm++2m, got '" + id + "'");
+        throw new IllegalArgumentException("--solver must be ddim, dpm++2m or exact, got '" + id + "'");
     }
 
     /**

@@ -33,6 +33,9 @@ public final class TensorDdimSampler implements Sampler {
      * @param options how to sample; checked against the model's card
      */
     public TensorDdimSampler(TensorDenoiser denoiser, SamplerOptions options) {
+        if (options.solver() == Solver.EXACT) {
+            throw new IllegalArgumentException("--solver exact samples with ExactSampler (Sampler.of chooses it)");
+        }
         this.denoiser = denoiser;
         this.card = denoiser.card();
         this.options = options;

@@ -211,7 +211,7 @@ public final class ReferenceDdim {
         return x;
     }
 
-    private static double guided(GaussianDenoiser model, String prediction, double x, int i, int y, int nullRow,
+    static double guided(GaussianDenoiser model, String prediction, double x, int i, int y, int nullRow,
             double guidance, double a, double b) {
         int row = y < 0 ? nullRow : y;
         double conditional = output(model, prediction, x, i, row, a, b);

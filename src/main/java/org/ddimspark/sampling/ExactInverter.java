@@ -1,0 +1,101 @@
+package org.ddimspark.sampling;
+
+import org.ddimspark.model.Denoiser;
+import org.ddimspark.model.ModelCard;
+
+/**
+ * Exact inversion ({@link Solver#EXACT}; docs/CONTRACT.md, Math): clean samples in, the pairs (x_T, x at the
+ * sampler's second level) out, from which {@link ExactSampler} with the same options gives back the sample up
+ * to float32 rounding, whatever the network's own error.
+ *
+ * <p>The first step takes the clean sample one level up with the DDIM inversion step ({@link DdimInverter});
+ * every other step solves the O-BELM update of {@link BelmPath} for its older point,
+ * {@code y_{k-1} = (y_{k+1} - (1 - A) y_k - B g(x_k)) / A}, evaluating the network at the same points and
+ * levels as the sampler will. S steps cost S network calls, and sampling the pair back S - 1.
+ */
+public final class ExactInverter implements Inverter {
+
+    private final GuidedPrediction prediction;
+    private final ModelCard card;
+    private final SamplerOptions options;
+    private final BelmPath path;
+    private final DdimInverter start;
+    private final int sampleSize;
+
+    /**
+     * Creates an inverter.
+     *
+     * @param denoiser the network
+     * @param options the options of the exact sampler that is to map the pairs back
+     */
+    public ExactInverter(Denoiser denoiser, SamplerOptions options) {
+        if (options.solver() != Solver.EXACT) {
+            throw new IllegalArgumentException("ExactInverter needs --solver exact, got " + options.solver().id());
+        }
+        this.prediction = new GuidedPrediction(denoiser);
+        this.card = denoiser.card();
+        this.options = options;
+        this.path = new BelmPath(options.levels(card), !card.schedule().kind().isDiffusion());
+        this.start = new DdimInverter(denoiser, options);
+        this.sampleSize = card.sampleSize();
+    }
+
+    @Override
+    public int latentLength(int sampleSize) {
+        return 2 * sampleSize;
+    }
+
+    /**
+     * Inverts a batch.
+     *
+     * @param samples each request's clean sample in model space, {@code batch * C * H * W} floats; not modified
+     * @param classes each request's class, or null for unconditional requests
+     * @return each request's pair, x_T then x at the second level ({@code 2 * C * H * W} values), and errors
+     */
+    @Override
+    public BatchResult invert(float[] samples, int[] classes) {
+        if (samples.length % sampleSize != 0) {
+            throw new IllegalArgumentException("expected a multiple of " + sampleSize + " values, got " + samples.length);
+        }
+        int batch = samples.length / sampleSize;
+        String[] errors = new String[batch];
+        long[] labels = prediction.labels(classes, batch);
+        double guidance = options.guidanceFor(card, classes != null);
+        int steps = path.steps();
+        // lower: x at level k + 1, upper: x at level k (level 0 is x_T, level S the clean sample); in double
+        float[] first = samples.clone();
+        start.step(first, 0, labels, guidance, batch, errors);
+        double[] lower = new double[samples.length];
+        double[] upper = new double[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            lower[i] = samples[i];
+            upper[i] = first[i];
+        }
+        for (int k = steps - 1; k >= 1; k--) {
+            double[] g = ExactSampler.gradient(prediction, path, card.prediction(), upper, k, labels, guidance, batch,
+                    errors, "inversion step " + (steps - k + 1) + " of " + steps);
+            double a = path.previousWeight(k);
+            double b = path.gradientWeight(k);
+            double before = path.scale(k - 1);
+            double now = path.scale(k);
+            double after = path.scale(k + 1);
+            double[] older = new double[upper.length];
+            for (int i = 0; i < upper.length; i++) {
+                older[i] = before * (lower[i] / after - (1.0 - a) * (upper[i] / now) - b * g[i]) / a;
+            }
+            lower = upper;
+            upper = older;
+        }
+        float[] pairs = new float[2 * batch * sampleSize];
+        for (int r = 0; r < batch; r++) {
+            for (int i = 0; i < sampleSize; i++) {
+                pairs[2 * r * sampleSize + i] = (float) upper[r * sampleSize + i];
+                pairs[(2 * r + 1) * sampleSize + i] = (float) lower[r * sampleSize + i];
+            }
+            if (errors[r] == null && !GuidedPrediction.allFinite(pairs, 2 * r * sampleSize, 2 * sampleSize)) {
+                errors[r] = "latent is not finite: after " + steps + " inversion steps";
+            }
+        }
+        return new BatchResult(pairs, errors);
+    }
+}
