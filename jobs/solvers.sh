@@ -5,6 +5,7 @@
 # against the 10000 test images), with the sampling time of each cell.
 #
 #   jobs/solvers.sh [N] [dpm++2m steps...]       default: N = 300, steps = 10 15 20 25
+#   jobs/solvers.sh N SOLVER:S...                 these cells only, e.g. ddim:10 exact:10 ddim:50 exact:50
 #
 # Writes out/solvers/<model>-<sha256 prefix>/<solver>-S<steps>/ and prints a Markdown table.
 set -euo pipefail
@@ -19,7 +20,10 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(10 15 20 25)
 out=${SOLVERS_OUT:-$root/out/solvers}
 cells=("ddim 50" "ddim 20")
-for s in "${steps[@]}"; do cells+=("dpm++2m $s"); done
+if [[ "${steps[0]}" == *:* ]]; then cells=(); fi
+for s in "${steps[@]}"; do
+  if [[ "$s" == *:* ]]; then cells+=("${s%%:*} ${s##*:}"); else cells+=("dpm++2m $s"); fi
+done
 
 for model in fashion-mnist-ddpm fashion-mnist-flow; do
   for cell in "${cells[@]}"; do
@@ -39,7 +43,8 @@ import json, sys
 out, shas, cells = sys.argv[1], sys.argv[2:4], sys.argv[4:]
 for model, sha in zip(("fashion-mnist-ddpm", "fashion-mnist-flow"), shas):
     base = "%s/%s-%s" % (out, model, sha)
-    print("\n%s (N = %s):\n" % (model, json.load(open("%s/ddim-S50/_ddim_eval.json" % base))["images"]))
+    first = "%s/%s-S%s" % ((base,) + tuple(cells[0].split()))
+    print("\n%s (N = %s):\n" % (model, json.load(open(first + "/_ddim_eval.json"))["images"]))
     print("| solver | S | network calls | class accuracy | FID | sampling s | images/s |")
     print("|---|---|---|---|---|---|---|")
     for cell in cells:

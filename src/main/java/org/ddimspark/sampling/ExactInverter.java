@@ -8,10 +8,11 @@ import org.ddimspark.model.ModelCard;
  * sampler's second level) out, from which {@link ExactSampler} with the same options gives back the sample up
  * to float32 rounding, whatever the network's own error.
  *
- * <p>The first step takes the clean sample one level up with the DDIM inversion step ({@link DdimInverter});
+ * <p>The first step takes the clean sample one level up to the point from which the sampler's DDIM step leads
+ * back to it (the DDIM inversion step's point, refined by up to {@link SamplerOptions#refine()} network calls);
  * every other step solves the O-BELM update of {@link BelmPath} for its older point,
  * {@code y_{k-1} = (y_{k+1} - (1 - A) y_k - B g(x_k)) / A}, evaluating the network at the same points and
- * levels as the sampler will. S steps cost S network calls, and sampling the pair back S - 1.
+ * levels as the sampler will. S steps cost S network calls and the refinement's, and sampling the pair back S - 1.
  */
 public final class ExactInverter implements Inverter {
 
@@ -66,11 +67,10 @@ public final class ExactInverter implements Inverter {
         float[] first = samples.clone();
         start.step(first, 0, labels, guidance, batch, errors);
         double[] lower = new double[samples.length];
-        double[] upper = new double[samples.length];
         for (int i = 0; i < samples.length; i++) {
             lower[i] = samples[i];
-            upper[i] = first[i];
         }
+        double[] upper = firstPoint(first, samples, labels, guidance, batch, errors);
         for (int k = steps - 1; k >= 1; k--) {
             double[] g = ExactSampler.gradient(prediction, path, card.prediction(), upper, k, labels, guidance, batch,
                     errors, "inversion step " + (steps - k + 1) + " of " + steps);
@@ -97,5 +97,59 @@ public final class ExactInverter implements Inverter {
             }
         }
         return new BatchResult(pairs, errors);
+    }
+
+    /** A request's first point is final when one more refinement moves no element by more than this. */
+    static final double TOLERANCE = 1e-5;
+
+    /**
+     * Returns the point x_{S-1} one level above each clean sample x_S from which the sampler's DDIM step
+     * leads back to x_S: x_{S-1} = scale (y_S + (s_{S-1} - s_S) g(x_{S-1})), solved by Anderson-accelerated
+     * fixed-point iteration from the DDIM inversion step's point, each request until it moves by less than
+     * {@link #TOLERANCE} or for {@link SamplerOptions#refine()} network calls. Any x_{S-1} inverts exactly; this one
+     * starts the pair on the sampler's path, where the second mode of the two-step method, which inversion
+     * amplifies by 1 / A a step, is not excited.
+     */
+    private double[] firstPoint(float[] guess, float[] samples, long[] labels, double guidance, int batch,
+            String[] errors) {
+        int steps = path.steps();
+        double[] x = new double[guess.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = guess[i];
+        }
+        AndersonAcceleration anderson = new AndersonAcceleration(batch, sampleSize, 5);
+        boolean[] done = new boolean[batch];
+        double h = path.time(steps - 1) - path.time(steps);
+        for (int iteration = 0; iteration < options.refine(); iteration++) {
+            double[] g = ExactSampler.gradient(prediction, path, card.prediction(), x, steps - 1, labels, guidance, batch,
+                    errors, "inversion step 1 of " + steps);
+            boolean all = true;
+            for (int r = 0; r < batch; r++) {
+                if (done[r]) {
+                    continue;
+                }
+                int base = r * sampleSize;
+                double[] row = java.util.Arrays.copyOfRange(x, base, base + sampleSize);
+                double[] image = new double[sampleSize];
+                double moved = 0;
+                for (int i = 0; i < sampleSize; i++) {
+                    image[i] = path.scale(steps - 1) * (samples[base + i] / path.scale(steps) + h * g[base + i]);
+                    moved = Math.max(moved, Math.abs(image[i] - row[i]));
+                }
+                if (errors[r] != null || !(moved > TOLERANCE)) {
+                    done[r] = true;
+                    if (errors[r] == null) {
+                        System.arraycopy(image, 0, x, base, sampleSize);
+                    }
+                    continue;
+                }
+                all = false;
+                System.arraycopy(anderson.next(r, row, image), 0, x, base, sampleSize);
+            }
+            if (all) {
+                break;
+            }
+        }
+        return x;
     }
 }

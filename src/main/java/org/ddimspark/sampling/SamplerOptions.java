@@ -24,6 +24,7 @@ public final class SamplerOptions implements Serializable {
     private final double thresholdMax;
     private final Solver solver;
     private final boolean solverChosen;
+    private final int refine;
 
     private SamplerOptions(Builder b) {
         this.steps = b.steps;
@@ -36,6 +37,7 @@ public final class SamplerOptions implements Serializable {
         this.thresholdMax = b.thresholdMax;
         this.solver = b.solver;
         this.solverChosen = b.solverChosen;
+        this.refine = b.refine;
     }
 
     /** Returns a builder with the defaults: 50 steps, eta 0, uniform spacing, no shift, the model's guidance. */
@@ -56,6 +58,7 @@ public final class SamplerOptions implements Serializable {
         b.thresholdMax = thresholdMax;
         b.solver = solver;
         b.solverChosen = solverChosen;
+        b.refine = refine;
         return b;
     }
 
@@ -71,6 +74,17 @@ public final class SamplerOptions implements Serializable {
     public boolean solverChosen() {
         return solverChosen;
     }
+
+    /**
+     * Returns how many network calls an exact inversion spends at most on the first point above the clean
+     * sample ({@code invert --refine}; {@link ExactInverter}).
+     */
+    public int refine() {
+        return refine;
+    }
+
+    /** The default of {@link #refine()}. */
+    public static final int DEFAULT_REFINE = 20;
 
     /** Returns S, the number of sampling steps asked for. */
     public int steps() {
@@ -190,7 +204,8 @@ public final class SamplerOptions implements Serializable {
                 + ", guidance=" + (Double.isNaN(guidance) ? "model default" : guidance)
                 + (clipSample ? ", clip_sample" : "")
                 + (thresholdPercentile > 0 ? ", dynamic_threshold=" + thresholdPercentile + " (max " + thresholdMax + ")" : "")
-                + (solver != Solver.DDIM ? ", solver=" + solver.id() : "");
+                + (solver != Solver.DDIM ? ", solver=" + solver.id() : "")
+                + (solver == Solver.EXACT && refine != DEFAULT_REFINE ? ", refine=" + refine : "");
     }
 
     /** Builds {@link SamplerOptions}. */
@@ -205,6 +220,7 @@ public final class SamplerOptions implements Serializable {
         private double thresholdMax = Double.POSITIVE_INFINITY;
         private Solver solver = Solver.DDIM;
         private boolean solverChosen;
+        private int refine = DEFAULT_REFINE;
 
         private Builder() {}
 
@@ -302,6 +318,19 @@ public final class SamplerOptions implements Serializable {
         }
 
         /**
+         * Sets how many network calls an exact inversion spends at most on its first point (default 20): 0
+         * keeps the DDIM inversion step's point, which inverts as exactly but leaves a diffusion model's x_T
+         * far from a normal sample.
+         *
+         * @param refine at least 0
+         * @return this builder
+         */
+        public Builder optRefine(int refine) {
+            this.refine = refine;
+            return this;
+        }
+
+        /**
          * Builds the options.
          *
          * @return the options
@@ -329,6 +358,9 @@ public final class SamplerOptions implements Serializable {
             if (solver != Solver.DDIM && eta != 0.0) {
                 throw new IllegalArgumentException("--solver " + solver.id() + " is deterministic: --eta must be 0, got "
                         + eta);
+            }
+            if (refine < 0 || refine > 1000) {
+                throw new IllegalArgumentException("--refine must be in 0..1000, got " + refine);
             }
             if (solver == Solver.EXACT && (clipSample || thresholdPercentile > 0)) {
                 throw new IllegalArgumentException("--solver exact keeps every step invertible: --clip-sample and"

@@ -1,5 +1,6 @@
 package org.ddimspark.sampling;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +14,7 @@ import java.util.stream.Stream;
 import org.ddimspark.model.Denoiser;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.schedule.NoiseLevel;
 import org.ddimspark.schedule.Spacing;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.Models;
@@ -75,8 +77,9 @@ class ExactSolverTest {
         ModelCard card = Models.card(prediction, schedule, input, SHAPE, conditional ? CLASSES : 0);
         GaussianDenoiser gaussian = new GaussianDenoiser(card, GaussianDenoiser.sineMeans(card, 0.8), S);
         Denoiser model = perturbation == 0.0 ? gaussian : new PerturbedDenoiser(gaussian, perturbation);
+        // the reference starts from the DDIM inversion step's point, unrefined
         SamplerOptions options = SamplerOptions.builder().setSteps(steps).optSpacing(spacing).optShift(shift)
-                .optGuidance(conditional ? guidance : Double.NaN).optSolver(Solver.EXACT).build();
+                .optGuidance(conditional ? guidance : Double.NaN).optSolver(Solver.EXACT).optRefine(0).build();
         int[] classes = conditional ? new int[] {2, 0, 1} : null;
         float[] images = images(card, classes);
         BatchResult pairs = new ExactInverter(model, options).invert(images, classes);
@@ -196,7 +199,7 @@ class ExactSolverTest {
         int[] stepCounts = {10, 20, 40};
         for (int n = 0; n < stepCounts.length; n++) {
             SamplerOptions ddim = SamplerOptions.builder().setSteps(stepCounts[n]).build();
-            SamplerOptions exact = ddim.toBuilder().optSolver(Solver.EXACT).build();
+            SamplerOptions exact = ddim.toBuilder().optSolver(Solver.EXACT).optRefine(0).build();
             float[] pairs = new ExactInverter(model, exact).invert(images, null).samples();
             float[] latents = new DdimInverter(model, ddim).invert(images, null).samples();
             for (int r = 0; r < BATCH; r++) {
@@ -215,6 +218,54 @@ class ExactSolverTest {
         assertTrue(errors[0] < ddimErrors[0], "O-BELM is more accurate than DDIM at S = 10");
     }
 
+    /**
+     * On a diffusion model the refined first point puts the pair on the sampler's path: x_T comes out near the
+     * exact latent of the Gaussian data, where the unrefined pair's x_T is far off (the inversion amplifies the
+     * two-step method's second mode); both round trips are exact, and a request's pair does not depend on its batch.
+     */
+    @Test
+    void refinedFirstPointGivesTheTrueLatent() {
+        // sharp data (s = 0.01): near t = 0 the noise prediction changes fast with x, as a trained network's does
+        double sharp = 0.01;
+        ModelCard card = Models.card("epsilon", Models.LINEAR, "index", SHAPE, 0);
+        double[][] means = GaussianDenoiser.sineMeans(card, 0.8);
+        GaussianDenoiser model = new GaussianDenoiser(card, means, sharp);
+        int size = card.sampleSize();
+        float[] images = new float[BATCH * size];
+        for (int r = 0; r < BATCH; r++) {
+            for (int i = 0; i < size; i++) {
+                images[r * size + i] = (float) (means[0][i] + sharp * SeededNoise.gaussian(100 + r, 0, i));
+            }
+        }
+        SamplerOptions refined = SamplerOptions.builder().setSteps(10).optSolver(Solver.EXACT).build();
+        SamplerOptions plain = refined.toBuilder().optRefine(0).build();
+        double[] worst = new double[2];
+        SamplerOptions[] both = {plain, refined};
+        NoiseLevel top = refined.levels(card)[0];
+        double scale = Math.sqrt(top.a() * top.a() * sharp * sharp + top.b() * top.b());
+        for (int o = 0; o < 2; o++) {
+            float[] pairs = new ExactInverter(model, both[o]).invert(images, null).samples();
+            float[] back = new ExactSampler(model, both[o]).sample(pairs, new long[BATCH], null).samples();
+            for (int r = 0; r < BATCH; r++) {
+                for (int i = 0; i < size; i++) {
+                    double mu = means[0][i];
+                    double exact = top.a() * mu + scale * (images[r * size + i] - mu) / sharp;
+                    worst[o] = Math.max(worst[o], Math.abs(pairs[2 * r * size + i] - exact));
+                    assertEquals(images[r * size + i], back[r * size + i], 2e-6);
+                }
+            }
+        }
+        System.out.printf("x_T error against the exact latent at S = 10: unrefined %.3e, refined %.3e%n", worst[0],
+                worst[1]);
+        assertTrue(worst[0] > 1.0, "unrefined " + worst[0]);
+        assertTrue(worst[1] < 0.5, "refined " + worst[1]);
+        // request 1 alone gets the same bits as in the batch of three
+        float[] alone = new ExactInverter(model, refined).invert(java.util.Arrays.copyOfRange(images, size, 2 * size),
+                null).samples();
+        float[] batch = new ExactInverter(model, refined).invert(images, null).samples();
+        assertArrayEquals(alone, java.util.Arrays.copyOfRange(batch, 2 * size, 4 * size));
+    }
+
     @Test
     void optionsRefuseNoiseAndClipping() {
         IllegalArgumentException eta = assertThrows(IllegalArgumentException.class,
@@ -226,6 +277,10 @@ class ExactSolverTest {
         assertEquals(Solver.EXACT, Solver.fromId("EXACT"));
         assertTrue(SamplerOptions.builder().optSolver(Solver.DDIM).build().solverChosen());
         assertTrue(!SamplerOptions.builder().build().solverChosen());
+        assertEquals("--refine must be in 0..1000, got -1", assertThrows(IllegalArgumentException.class,
+                () -> SamplerOptions.builder().optRefine(-1).build()).getMessage());
+        assertEquals("steps=10, eta=0.0, spacing=uniform, guidance=model default, solver=exact, refine=5",
+                SamplerOptions.builder().setSteps(10).optSolver(Solver.EXACT).optRefine(5).build().toString());
     }
 
     @Test
