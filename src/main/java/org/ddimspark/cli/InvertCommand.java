@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.ddimspark.image.ImageDecoder;
 import org.ddimspark.image.ImageFit;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.sampling.Solver;
 import org.ddimspark.spark.InvertJob;
 import org.ddimspark.spark.InvertJobOptions;
 import org.ddimspark.spark.RunReport;
@@ -39,6 +41,17 @@ final class InvertCommand implements Callable<Integer> {
     @Option(names = "--reconstruct",
             description = "Sample each latent back with the same steps: the reconstruction in 'image', its MSE and PSNR.")
     boolean reconstruct;
+
+    @Option(names = "--inverter", paramLabel = "NAME", defaultValue = "ddim",
+            description = "ddim: the latent x_T, approximate (README, Reconstruction); exact: the pair (x_T, x at the"
+                    + " next level) of the exactly invertible O-BELM, latent_shape [2, C, H, W], which sample"
+                    + " --from-latents gives back to the pixel (default: ${DEFAULT-VALUE}).")
+    String inverter;
+
+    @Option(names = "--refine", paramLabel = "N", defaultValue = "" + SamplerOptions.DEFAULT_REFINE,
+            description = "--inverter exact: at most N network calls put the pair's first point on the sampler's path,"
+                    + " so that x_T looks like noise; 0 is cheaper and as exact (default: ${DEFAULT-VALUE}).")
+    int refine;
 
     @Option(names = "--fit", paramLabel = "MODE", defaultValue = "center-crop",
             description = "Images of another size: error, center-crop, pad or stretch, then an area (shrink) or "
@@ -81,6 +94,21 @@ final class InvertCommand implements Callable<Integer> {
         });
     }
 
+    /** The sampler whose path the inverter walks: the exact solver's for --inverter exact. */
+    private SamplerOptions.Builder inverter(SamplerOptions.Builder sampler) {
+        switch (inverter.toLowerCase(java.util.Locale.ROOT)) {
+            case "ddim":
+                if (refine != SamplerOptions.DEFAULT_REFINE) {
+                    throw new IllegalArgumentException("--refine is for --inverter exact");
+                }
+                return sampler;
+            case "exact":
+                return sampler.optSolver(Solver.EXACT).optRefine(refine);
+            default:
+                throw new IllegalArgumentException("--inverter must be ddim or exact, got '" + inverter + "'");
+        }
+    }
+
     /** Builds the job's options from the command line; throws IllegalArgumentException on a bad value. */
     InvertJobOptions options() {
         return InvertJobOptions.builder()
@@ -88,7 +116,7 @@ final class InvertCommand implements Callable<Integer> {
                 .optDevice(device.choice())
                 .setInput(input)
                 .setOutput(output)
-                .optSampler(path.sampler().build())
+                .optSampler(inverter(path.sampler()).build())
                 .optFit(ImageFit.fromId(fit))
                 .optMaxPixels(maxPixels)
                 .optMaxBytes(maxBytes)

@@ -7,13 +7,14 @@ import picocli.CommandLine.Option;
 /** The {@code --solver} option of the commands that sample: {@code sample} and {@code interpolate}. */
 final class SolverOption {
 
-    @Option(names = "--solver", paramLabel = "NAME", defaultValue = "ddim",
-            description = "ddim, or dpm++2m: DPM-Solver++(2M), second order, about DDIM's quality in fewer steps"
-                    + " (deterministic: --eta 0) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--solver", paramLabel = "NAME",
+            description = "ddim; dpm++2m: DPM-Solver++(2M), second order, about DDIM's quality in fewer steps; exact:"
+                    + " O-BELM, exactly invertible (both deterministic: --eta 0). Default: ddim, and exact for the pairs"
+                    + " of invert --inverter exact, which another solver given here refuses.")
     String solver;
 
-    /** Sets the chosen solver on a sampler builder; throws IllegalArgumentException on a bad value. */
+    /** Sets the chosen solver, if any, on a sampler builder; throws IllegalArgumentException on a bad value. */
     SamplerOptions.Builder applyTo(SamplerOptions.Builder sampler) {
-        return sampler.optSolver(Solver.fromId(solver));
+        return solver == null ? sampler : sampler.optSolver(Solver.fromId(solver));
     }
 }

@@ -187,6 +187,14 @@ public final class SamplerOptions implements Serializable {
         if (diffusion && shift != 1.0) {
             throw new IllegalArgumentException("--shift is for flow models; '" + card.name() + "' is a diffusion model");
         }
+        if (solver == Solver.EXACT && diffusion) {
+            for (NoiseLevel level : levels(card)) {
+                if (!(level.a() > 0.0)) {
+                    throw new IllegalArgumentException("--solver exact needs a > 0 at every level; model '" + card.name()
+                            + "' has a = " + level.a() + " at " + level.label() + " (a zero-terminal-SNR schedule)");
+                }
+            }
+        }
         if (!Double.isNaN(guidance) && guidance != 1.0) {
             if (!card.isConditional()) {
                 throw new IllegalArgumentException("--guidance needs a class-conditional model; '" + card.name()

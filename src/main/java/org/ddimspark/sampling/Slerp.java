@@ -21,6 +21,28 @@ public final class Slerp {
      * @return the interpolated latent
      */
     public static float[] between(float[] a, float[] b, double alpha) {
+        return between(a, b, alpha, a.length);
+    }
+
+    /**
+     * Interpolates two pairs of an exact inversion (x_T, then x at the next level): the weights of the slerp of
+     * the x_T halves, applied to both halves, so that the interpolated pair is as near the sampler's path as
+     * its ends.
+     *
+     * @param a the pair at alpha = 0
+     * @param b the pair at alpha = 1, as long as {@code a}
+     * @param alpha the position, 0..1
+     * @return the interpolated pair
+     */
+    public static float[] betweenPairs(float[] a, float[] b, double alpha) {
+        if (a.length % 2 != 0) {
+            throw new IllegalArgumentException("a pair of latents has an even length, got " + a.length);
+        }
+        return between(a, b, alpha, a.length / 2);
+    }
+
+    /** Slerps with the angle between the first {@code measured} values, applying its weights to all of them. */
+    private static float[] between(float[] a, float[] b, double alpha, int measured) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("latents of " + a.length + " and " + b.length + " values");
         }
@@ -33,7 +55,7 @@ public final class Slerp {
         double dot = 0.0;
         double na = 0.0;
         double nb = 0.0;
-        for (int i = 0; i < a.length; i++) {
+        for (int i = 0; i < measured; i++) {
             dot += (double) a[i] * b[i];
             na += (double) a[i] * a[i];
             nb += (double) b[i] * b[i];

@@ -25,6 +25,7 @@ import org.ddimspark.image.ContactSheet;
 import org.ddimspark.model.ModelCard;
 import org.ddimspark.model.TorchScriptDenoiser;
 import org.ddimspark.noise.SeededNoise;
+import org.ddimspark.sampling.SamplerOptions;
 import org.ddimspark.sampling.Slerp;
 
 /**
@@ -231,7 +232,7 @@ public final class InterpolateJob {
             return new BatchedRows<>(requests, options.batchSize(), batch -> {
                 List<SampleRows.Request> frames = new ArrayList<>(batch.size());
                 for (Row r : batch) {
-                    frames.add(frame(r, card));
+                    frames.add(frame(r, card, options.sampler()));
                 }
                 List<Row> sampled = sampler.run(frames);
                 List<Row> rows = new ArrayList<>(batch.size());
@@ -249,7 +250,7 @@ public final class InterpolateJob {
         }
 
         /** The sample request of a planned frame ({@link #FRAME_COLUMNS}): its end points made or checked here. */
-        private static SampleRows.Request frame(Row r, ModelCard card) {
+        private static SampleRows.Request frame(Row r, ModelCard card, SamplerOptions sampler) {
             String id = "p" + r.getInt(0) + "-f" + r.getInt(3);
             if (!r.isNullAt(14)) {
                 return new SampleRows.Request(id, 0L, -1, null, r.getString(14));
@@ -262,7 +263,19 @@ public final class InterpolateJob {
                 return new SampleRows.Request(id, 0L, -1, null, broken.frameError());
             }
             int c = fixed != null ? fixed : a.classLabel() >= 0 && a.classLabel() == b.classLabel() ? a.classLabel() : -1;
-            return new SampleRows.Request(id, 0L, c, Slerp.between(a.latent(), b.latent(), r.getDouble(4)), null);
+            boolean pairA = a.latent().length == 2 * card.sampleSize();
+            boolean pairB = b.latent().length == 2 * card.sampleSize();
+            if (pairA != pairB) {
+                return new SampleRows.Request(id, 0L, -1, null, "end points differ: " + (pairA ? a.name() : b.name())
+                        + " is an exact inversion's pair, " + (pairA ? b.name() : a.name()) + " a single x_T");
+            }
+            if (!pairA) {
+                return new SampleRows.Request(id, 0L, c, Slerp.between(a.latent(), b.latent(), r.getDouble(4)), null);
+            }
+            SampleRows.Settings exact = StoredRows.pairSettings(sampler, card);
+            float[] pair = Slerp.betweenPairs(a.latent(), b.latent(), r.getDouble(4));
+            return new SampleRows.Request(id, 0L, exact.error() == null ? c : -1, pair, exact.sampler(), null,
+                    exact.error());
         }
 
         /** An end point: a seed's x_T, or a stored row's latent and class, checked against the model. */

@@ -2,6 +2,8 @@ package org.ddimspark.spark;
 
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,10 +118,17 @@ public final class InvertJob {
         metrics.put("files_read", filesRead.value());
         metrics.put("bytes_read", bytesRead.value());
         if (options.reconstruct() && counts.ok() > 0) {
-            Row means = written.where(col("status").equalTo(OutputSchema.OK))
-                    .agg(avg("reconstruction_mse"), avg("reconstruction_psnr")).first();
+            Dataset<Row> ok = written.where(col("status").equalTo(OutputSchema.OK));
+            // a lossless row's PSNR is infinite: the mean PSNR is over the others, which the count of lossless rows completes
+            Row means = ok.agg(avg("reconstruction_mse"),
+                    avg(when(col("reconstruction_mse").gt(0), col("reconstruction_psnr"))),
+                    sum(when(col("reconstruction_mse").equalTo(0), 1).otherwise(0)),
+                    avg("round_trip_mse"), org.apache.spark.sql.functions.max("round_trip_max_error")).first();
             metrics.put("mean_reconstruction_mse", means.getDouble(0));
-            metrics.put("mean_reconstruction_psnr", means.getDouble(1));
+            metrics.put("mean_reconstruction_psnr", means.isNullAt(1) ? null : means.getDouble(1));
+            metrics.put("lossless_rows", means.getLong(2));
+            metrics.put("mean_round_trip_mse", means.isNullAt(3) ? null : means.getDouble(3));
+            metrics.put("max_round_trip_max_error", means.isNullAt(4) ? null : means.getDouble(4));
             writeContactSheet(spark, written, options, card);
             times.end("contact_sheet");
         }
@@ -181,7 +190,8 @@ public final class InvertJob {
                 // the file changed since the job read it: its tile stays empty
             }
             tiles.add(new ContactSheet.Tile(png, r.getString(0)));
-            tiles.add(new ContactSheet.Tile((byte[]) r.get(2), String.format(Locale.ROOT, "%.1f dB", r.getDouble(3))));
+            tiles.add(new ContactSheet.Tile((byte[]) r.get(2), Double.isInfinite(r.getDouble(3)) ? "lossless"
+                    : String.format(Locale.ROOT, "%.1f dB", r.getDouble(3))));
         }
         OutputFiles.writeContactSheet(spark, options.output(), tiles, 8);
     }

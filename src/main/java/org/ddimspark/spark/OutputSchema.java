@@ -40,8 +40,10 @@ public final class OutputSchema {
     /**
      * One row per input file of an inversion. {@code latent} is null when the file could not be used;
      * {@code image} (the reconstruction as PNG), {@code reconstruction_mse} and {@code reconstruction_psnr}
-     * are null unless the job ran with {@code --reconstruct}. Beyond the contract's columns: {@code spacing},
-     * {@code sampler} and {@code reconstruction_psnr}.
+     * are null unless the job ran with {@code --reconstruct}, as are {@code round_trip_mse} and
+     * {@code round_trip_max_error} (in model space, before 8-bit rounding). {@code latent} is x_T, or with
+     * {@code --inverter exact} the pair of x_T and x at the next level ({@code latent_shape} [2, C, H, W]).
+     * Beyond the contract's columns: {@code spacing}, {@code sampler}, {@code reconstruction_psnr} and the round trip's.
      */
     public static final StructType INVERSION = new StructType()
             .add("id", DataTypes.StringType, false)
@@ -57,6 +59,8 @@ public final class OutputSchema {
             .add("image", IMAGE, true)
             .add("reconstruction_mse", DataTypes.DoubleType, true)
             .add("reconstruction_psnr", DataTypes.DoubleType, true)
+            .add("round_trip_mse", DataTypes.DoubleType, true)
+            .add("round_trip_max_error", DataTypes.DoubleType, true)
             .add("status", DataTypes.StringType, false)
             .add("error", DataTypes.StringType, true);
 

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.sampling.SamplerOptions;
 
 /**
  * The work of one partition of a sample job, {@code batch-size} requests per forward through this JVM's
@@ -118,8 +119,15 @@ final class SamplePartition {
             if (settings != null) {
                 error = settings.error();
             }
-            return new SampleRows.Request(id, seed, error == null ? classLabel : -1, latent,
-                    settings == null ? null : settings.sampler(), error == null ? cond : null, error);
+            SamplerOptions sampler = settings == null ? null : settings.sampler();
+            if (error == null && latent != null && latent.length == 2 * card.sampleSize()) {
+                // an exact inversion's pair: sampled by the exact solver, unless the job chose another
+                SampleRows.Settings exact = StoredRows.pairSettings(sampler == null ? options.sampler() : sampler, card);
+                sampler = exact.sampler();
+                error = exact.error();
+            }
+            return new SampleRows.Request(id, seed, error == null ? classLabel : -1, latent, sampler,
+                    error == null ? cond : null, error);
         }
 
         /** Why a row's {@code cond} does not fit the model, or null. */

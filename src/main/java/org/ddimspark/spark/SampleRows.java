@@ -50,6 +50,11 @@ final class SampleRows {
             return new Request(classLabel < 0 ? "s" + seed : "s" + seed + "-c" + classLabel, seed, classLabel, null, null);
         }
 
+        /** Whether the request's latent is an exact inversion's pair: 2 x the sample size. */
+        boolean isPair(int sampleSize) {
+            return latent != null && latent.length == 2 * sampleSize;
+        }
+
         /** Whether the request is conditioned (guided): a class or an embedding of its own. */
         boolean conditioned() {
             return classLabel >= 0 || cond != null;
@@ -164,7 +169,7 @@ final class SampleRows {
                         options.sampler().resolve(card, q.conditioned()).toString(), 1.0, q.error());
             } else {
                 String key = (q.cond() != null ? "cond " : q.classLabel() >= 0 ? "class " : "none ")
-                        + (q.sampler() == null ? "" : q.sampler());
+                        + (q.isPair(size) ? "pair " : "") + (q.sampler() == null ? "" : q.sampler());
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
             }
         }
@@ -181,7 +186,10 @@ final class SampleRows {
         int batch = group.size();
         long[] seeds = new long[batch];
         int[] classes = withClass ? new int[batch] : null;
-        float[] latents = new float[batch * size];
+        // an exact inversion's pairs are sampled apart from single latents: twice the values a request
+        boolean pairs = requests.get(group.get(0)).isPair(size);
+        int length = pairs ? 2 * size : size;
+        float[] latents = new float[batch * length];
         // requests with embeddings of their own are ids past the null class, which the denoiser resolves
         float[][] embeddings = requests.get(group.get(0)).cond() == null ? null : new float[batch][];
         for (int r = 0; r < batch; r++) {
@@ -196,7 +204,7 @@ final class SampleRows {
             if (q.latent() == null) {
                 SeededNoise.fill(q.seed(), SeededNoise.LATENT_STREAM, latents, r * size, size);
             } else {
-                System.arraycopy(q.latent(), 0, latents, r * size, size);
+                System.arraycopy(q.latent(), 0, latents, r * length, length);
             }
         }
         Sampler sampler = samplers.computeIfAbsent(settings.toString(), k -> Sampler.of(denoiser, settings));
@@ -224,7 +232,7 @@ final class SampleRows {
             }
             byte[] png = error == null ? PngCodec.encode(images, r * imageSize, imageShape, card.valueRange()) : null;
             float[] sample = options.saveSample() ? Arrays.copyOfRange(result.samples(), r * size, (r + 1) * size) : null;
-            rows[group.get(r)] = row(q, Arrays.copyOfRange(latents, r * size, (r + 1) * size), png, sample, settings,
+            rows[group.get(r)] = row(q, Arrays.copyOfRange(latents, r * length, (r + 1) * length), png, sample, settings,
                     resolved, guidance, error);
         }
     }
@@ -243,7 +251,7 @@ final class SampleRows {
         Row image = png == null ? null : RowFactory.create(png, OutputSchema.pngName(q.id()));
         return RowFactory.create(q.id(), q.seed(), q.classLabel() < 0 ? null : q.classLabel(),
                 settings.steps(), settings.eta(), guidance, settings.spacing().id(),
-                resolved, card.reference(), latent, shape.clone(), image,
+                resolved, card.reference(), latent, InvertRows.latentShape(card, q.isPair(size)), image,
                 sample, error == null ? OutputSchema.OK : OutputSchema.ERROR, error);
     }
 

@@ -27,6 +27,7 @@ import org.ddimspark.noise.SeededNoise;
 import org.ddimspark.sampling.BatchResult;
 import org.ddimspark.sampling.DdimInverter;
 import org.ddimspark.sampling.SamplerOptions;
+import org.ddimspark.sampling.Solver;
 import org.ddimspark.testing.GaussianDenoiser;
 import org.ddimspark.testing.ImageFiles;
 import org.ddimspark.testing.Models;
@@ -189,6 +190,72 @@ class InvertJobTest {
             assertEquals(SampleRows.seedOf(e.getKey()), (long) sample.getAs("seed"));
             assertNull(sample.getAs("class_label"));
         }
+    }
+
+    /**
+     * --inverter exact: each latent is the pair [2, C, H, W], the reconstruction is lossless (every 8-bit pixel,
+     * MSE 0) and within 5e-5 in model space; sample --from-latents honours the pairs with the exact solver and gives
+     * the same PNG bytes; an explicit other solver refuses each pair in one line; resume refuses another inverter.
+     */
+    @Test
+    void exactInversionIsLosslessAndSampleFromLatentsHonoursIt() {
+        SamplerOptions exact = SamplerOptions.builder().setSteps(10).optSolver(Solver.EXACT).build();
+        String inverted = tmp.resolve("exact").toString();
+        InvertJobOptions options = InvertJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setInput(input.toString()).setOutput(inverted).optSampler(exact).optReconstruct(true).build();
+        RunReport report = InvertJob.run(spark, options, card);
+        assertEquals(6L, report.ok());
+        // the two images of the model's size come back pixel for pixel; the others were resized by --fit off the
+        // 8-bit levels, and come back as their 8-bit rounding (MSE at most (0.5 / 255)^2, 54 dB)
+        assertEquals(2L, ((Number) report.metrics().get("lossless_rows")).longValue(), () -> report.metrics().toString());
+        assertTrue((double) report.metrics().get("max_round_trip_max_error") < 5e-5);
+        Map<String, Row> inversions = byId("exact");
+        for (Row r : inversions.values()) {
+            if (r.getAs("latent") == null) {
+                continue;
+            }
+            assertEquals(List.of(2, 1, 16, 16), r.getList(r.fieldIndex("latent_shape")));
+            assertEquals(512, r.getList(r.fieldIndex("latent")).size());
+            if (((String) r.getAs("id")).startsWith("gaussian-")) {
+                assertEquals(0.0, (double) r.getAs("reconstruction_mse"), (String) r.getAs("id"));
+                assertEquals(Double.POSITIVE_INFINITY, (double) r.getAs("reconstruction_psnr"));
+            } else {
+                assertTrue((double) r.getAs("reconstruction_psnr") > 54.0, (String) r.getAs("id"));
+            }
+            assertTrue((double) r.getAs("round_trip_mse") < 1e-11, "round trip mse " + r.getAs("round_trip_mse"));
+            assertTrue(((String) r.getAs("sampler")).endsWith("solver=exact"), (String) r.getAs("sampler"));
+        }
+        // sample --from-latents with the default solver samples each pair with the exact one
+        SamplerOptions plain = SamplerOptions.builder().setSteps(10).build();
+        RunReport resampled = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("exact-resampled").toString()).optFromLatents(inverted).optSampler(plain)
+                .optBatchSize(4).build(), card);
+        assertEquals(6L, resampled.ok());
+        Map<String, Row> samples = byId("exact-resampled");
+        for (Map.Entry<String, Row> e : inversions.entrySet()) {
+            Row inversion = e.getValue();
+            if (inversion.getAs("latent") == null) {
+                continue;
+            }
+            Row sample = samples.get(e.getKey());
+            assertEquals("ok", sample.getAs("status"), e.getKey());
+            assertEquals(List.of(2, 1, 16, 16), sample.getList(sample.fieldIndex("latent_shape")));
+            assertTrue(((String) sample.getAs("sampler")).endsWith("solver=exact"));
+            assertArrayEquals((byte[]) inversion.getStruct(inversion.fieldIndex("image")).getAs("bytes"),
+                    (byte[]) sample.getStruct(sample.fieldIndex("image")).getAs("bytes"), e.getKey());
+        }
+        // a solver that was asked for and cannot sample a pair refuses it, row by row
+        RunReport refused = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("exact-refused").toString()).optFromLatents(inverted)
+                .optSampler(plain.toBuilder().optSolver(Solver.DDIM).build()).build(), card);
+        assertEquals(0L, refused.ok());
+        assertEquals(6L, refused.errors().get("latent is an exact inversion's pair"));
+        Row one = byId("exact-refused").get("gaussian-0.png");
+        assertEquals("latent is an exact inversion's pair: latent_shape [2, 1, 16, 16] holds x_T and the next point,"
+                + " which only --solver exact samples (--solver ddim was given)", one.getAs("error"));
+        // resuming the exact output with the DDIM inverter is refused before anything runs
+        assertThrows(IllegalArgumentException.class, () -> InvertJob.run(spark, options.toBuilder()
+                .optSampler(plain).optResume(true).build(), card));
     }
 
     @Test
