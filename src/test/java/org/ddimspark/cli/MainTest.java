@@ -103,7 +103,10 @@ class MainTest {
                 sample("gaussian-eps", "--config", tmp.resolve("none.conf").toString()));
         assertUsageError("ddim sample: --solver dpm++2m is deterministic: --eta must be 0, got 0.3",
                 sample("gaussian-eps", "--solver", "dpm++2m", "--eta", "0.3"));
-        assertUsageError("ddim sample: --solver must be ddim or dpm++2m, got 'euler'", sample("gaussian-eps", "--solver", "euler"));
+        assertUsageError("ddim sample: --solver must be ddim, dpm++2m or exact, got 'euler'",
+                sample("gaussian-eps", "--solver", "euler"));
+        assertUsageError("ddim sample: --solver exact is deterministic: --eta must be 0, got 0.5",
+                sample("gaussian-eps", "--solver", "exact", "--eta", "0.5"));
         assertUsageError("ddim sample: --device must be auto, cpu or gpu, got 'tpu'", sample("gaussian-eps", "--device", "tpu"));
         assertUsageError("ddim sample: --wave-size must be at least 1, got 0", sample("gaussian-eps", "--wave-size", "0"));
         String table = tmp.resolve("requests.csv").toString();
@@ -326,6 +329,12 @@ class MainTest {
                 "--shift", "2");
         assertUsageError("ddim invert: --resume and --overwrite exclude each other",
                 "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--resume", "--overwrite");
+        assertUsageError("ddim invert: --inverter must be ddim or exact, got 'belm'",
+                "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--inverter", "belm");
+        assertUsageError("ddim invert: --refine is for --inverter exact",
+                "invert", "--input", images, "--output", tmp.resolve("o").toString(), "--refine", "5");
+        assertUsageError("ddim invert: --refine must be in 0..1000, got -2", "invert", "--input", images, "--output",
+                tmp.resolve("o").toString(), "--inverter", "exact", "--refine", "-2");
         Path noEncoder = tmp.resolve("no-encoder");
         try {
             Files.createDirectories(noEncoder);

@@ -105,6 +105,57 @@ class InterpolateJobTest {
                         .optSampler(sampler).build(), card)).getMessage());
     }
 
+    /**
+     * Stored pairs of an exact inversion: the end frames are the exact sampler's images of the pairs (as sample
+     * --from-latents makes them), inner frames interpolate both halves with the slerp weights of the x_T halves, and
+     * a pair against a single x_T is an error row naming both.
+     */
+    @Test
+    void storedPairsInterpolateWithTheExactSolver() {
+        int size = card.sampleSize();
+        List<Row> stored = new java.util.ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            float[] pair = new float[2 * size];
+            SeededNoise.fill(20 + k, SeededNoise.LATENT_STREAM, pair, 0, size);
+            for (int i = 0; i < size; i++) {
+                // the second point a little off the first, as a pair's is
+                pair[size + i] = 0.9f * pair[i];
+            }
+            stored.add(org.apache.spark.sql.RowFactory.create("pair-" + k, pair, new int[] {2, 3, 8, 8}, 1));
+        }
+        stored.add(org.apache.spark.sql.RowFactory.create("single", SeededNoise.latent(30, size), new int[] {3, 8, 8}, 1));
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("id", "string").add("latent", "array<float>").add("latent_shape", "array<int>")
+                .add("class_label", "int");
+        String from = tmp.resolve("pairs").toString();
+        spark.createDataFrame(stored, schema).coalesce(1).write().parquet(from);
+        SamplerOptions sampler = SamplerOptions.builder().setSteps(6).build();
+        SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("pairs-sampled").toString()).optFromLatents(from).optSampler(sampler).build(), card);
+        RunReport report = InterpolateJob.run(spark, InterpolateJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("pair-frames").toString()).optFrom(from).addPair("pair-0", "pair-1")
+                .addPair("pair-0", "single").optFrames(3).optSampler(sampler).build(), card);
+        assertEquals(3, report.ok());
+        Map<String, Row> sampled = byId("pairs-sampled");
+        Map<String, Row> frames = byId("pair-frames");
+        assertImage(sampled.get("pair-0"), frames.get("p0-f0"));
+        assertImage(sampled.get("pair-1"), frames.get("p0-f2"));
+        Row middle = frames.get("p0-f1");
+        assertEquals(List.of(2, 3, 8, 8), middle.getList(middle.fieldIndex("latent_shape")));
+        assertTrue(((String) middle.getAs("sampler")).endsWith("solver=exact"));
+        float[] expected = Slerp.betweenPairs(floats(stored.get(0)), floats(stored.get(1)), 0.5);
+        List<Object> latent = middle.getList(middle.fieldIndex("latent"));
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], (Float) latent.get(i));
+        }
+        assertEquals("end points differ: pair-0 is an exact inversion's pair, single a single x_T",
+                frames.get("p1-f1").getAs("error"));
+    }
+
+    private static float[] floats(Row row) {
+        return (float[]) row.get(1);
+    }
+
     @Test
     void optionsAreCheckedBeforeSpark() {
         assertEquals("'x' is not a seed (ids of stored latents need --from)", assertThrows(IllegalArgumentException.class,

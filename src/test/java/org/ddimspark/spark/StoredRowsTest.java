@@ -2,6 +2,7 @@ package org.ddimspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +62,12 @@ class StoredRowsTest {
         rows.add(RowFactory.create("no-shape", latent(size, 8), null, 12L, 0));
         rows.add(RowFactory.create("shape-with-null", latent(size, 9), new Integer[] {3, null, 8}, 13L, 0));
         rows.add(row("no-latent", null, 14L, 0));
+        // an exact inversion's pair [2, C, H, W]; one that holds a single x_T; a shape of three
+        Float[] pair = Arrays.copyOf(latent(size, 15), 2 * size);
+        System.arraycopy(latent(size, 16), 0, pair, size, size);
+        rows.add(RowFactory.create("pair", pair, new Integer[] {2, 3, 8, 8}, 15L, 1));
+        rows.add(RowFactory.create("pair-short", latent(size, 17), new Integer[] {2, 3, 8, 8}, 16L, 1));
+        rows.add(RowFactory.create("triple", latent(size, 18), new Integer[] {3, 3, 8, 8}, 17L, 1));
         stored = tmp.resolve("stored").toString();
         spark.createDataFrame(rows, schema).write().parquet(stored);
     }
@@ -88,14 +95,14 @@ class StoredRowsTest {
         RunReport report = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
                 .setOutput(tmp.resolve("sampled").toString()).optFromLatents(stored)
                 .optSampler(SamplerOptions.builder().setSteps(3).build()).optBatchSize(4).build(), card);
-        assertEquals(10, report.rows());
-        assertEquals(2, report.ok());
+        assertEquals(13, report.rows());
+        assertEquals(3, report.ok());
         Map<String, Long> expected = new HashMap<>();
         expected.put("latent has a null element", 1L);
-        expected.put("latent has the wrong length", 1L);
+        expected.put("latent has the wrong length", 2L);
         expected.put("latent is not finite", 1L);
         expected.put("class_label is outside the model's classes", 2L);
-        expected.put("latent_shape does not match the model", 2L);
+        expected.put("latent_shape does not match the model", 3L);
         expected.put("input row has no latent", 1L);
         assertEquals(expected, report.errors());
         Map<String, Row> rows = new HashMap<>();
@@ -110,6 +117,14 @@ class StoredRowsTest {
                 "a usable latent is kept on its error row");
         assertEquals("latent has the wrong length: 191 values, latent_shape [3, 8, 8] needs 192",
                 rows.get("short").getAs("error"));
+        assertEquals("latent has the wrong length: 192 values, latent_shape [2, 3, 8, 8] needs 384",
+                rows.get("pair-short").getAs("error"));
+        assertEquals("latent_shape does not match the model: [3, 3, 8, 8], sample_shape [3, 8, 8] (or [2, ...] for an"
+                + " exact inversion's pair)", rows.get("triple").getAs("error"));
+        Row pair = rows.get("pair");
+        assertEquals("ok", pair.getAs("status"));
+        assertEquals(List.of(2, 3, 8, 8), pair.getList(pair.fieldIndex("latent_shape")));
+        assertTrue(((String) pair.getAs("sampler")).endsWith("solver=exact"), (String) pair.getAs("sampler"));
 
         // an id that names two stored rows: one error row, every output id unique
         String twice = tmp.resolve("twice-latents").toString();
@@ -117,9 +132,9 @@ class StoredRowsTest {
         RunReport dup = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
                 .setOutput(tmp.resolve("sampled-twice").toString()).optFromLatents(twice)
                 .optSampler(SamplerOptions.builder().setSteps(3).build()).build(), card);
-        assertEquals(10, dup.rows());
+        assertEquals(13, dup.rows());
         assertEquals(1L, dup.errors().get("id names several rows of --from-latents"));
-        assertEquals(10, spark.read().parquet(tmp.resolve("sampled-twice").toString()).select("id").distinct().count());
+        assertEquals(13, spark.read().parquet(tmp.resolve("sampled-twice").toString()).select("id").distinct().count());
     }
 
     @Test
