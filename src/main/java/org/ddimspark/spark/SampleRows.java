@@ -72,7 +72,6 @@ final class SampleRows {
     private final SampleJobOptions options;
     private final Denoiser denoiser;
     private final ModelCard card;
-    private final int[] shape;
     private final int size;
     private final int[] imageShape;
     private final int imageSize;
@@ -83,7 +82,6 @@ final class SampleRows {
         this.options = options;
         this.denoiser = denoiser;
         this.card = denoiser.card();
-        this.shape = card.sampleShape();
         this.size = card.sampleSize();
         this.imageShape = card.imageShape();
         this.imageSize = imageShape[0] * imageShape[1] * imageShape[2];

@@ -168,8 +168,8 @@ class ExportJobTest {
         assertEquals(0, summary.images());
         assertArrayEquals(new int[] {2, 1, 16, 16}, summary.latentShape());
         List<String> metadata = Files.readAllLines(out.resolve(ExportJob.METADATA));
-        assertEquals("file_name,id,source,steps,spacing,sampler,fit,max_pixels,model,reconstruction_mse,reconstruction_psnr,status,error,"
-                + "latent_index", metadata.get(0));
+        assertEquals("file_name,id,source,steps,spacing,sampler,fit,max_pixels,model,reconstruction_mse,reconstruction_psnr,"
+                + "round_trip_mse,round_trip_max_error,status,error,latent_index", metadata.get(0));
         assertTrue(metadata.get(1).startsWith(",a.png,"), metadata.get(1));
         assertTrue(metadata.get(1).endsWith(",ok,,0"), metadata.get(1));
         assertTrue(metadata.get(2).startsWith(",\"b, the second.png\","), metadata.get(2));
