@@ -10,6 +10,7 @@ import org.ddimspark.image.ImageFit;
 import org.ddimspark.image.ModelSpace;
 import org.ddimspark.image.PngCodec;
 import org.ddimspark.sampling.BatchResult;
+import org.ddimspark.sampling.DdimInverter;
 import org.ddimspark.sampling.ExactInverter;
 import org.ddimspark.sampling.ExactSampler;
 import org.ddimspark.sampling.SamplerOptions;
@@ -68,8 +69,16 @@ class ExactInversionTest {
                 }
             }
             double mean = sum / (n * size);
-            System.out.printf("%s S=%d: round trip MSE %.3e, max %.3e, pixels off %d; x_T mean %.3f, std %.3f%n", name,
-                    steps, mse, max, pixelsOff, mean, Math.sqrt(squares / (n * size) - mean * mean));
+            // beside DDIM inversion's x_T, for the record
+            float[] ddim = new DdimInverter(denoiser, SamplerOptions.builder().setSteps(steps).build())
+                    .invert(images, null).samples();
+            double ddimSquares = 0;
+            for (float v : ddim) {
+                ddimSquares += (double) v * v;
+            }
+            System.out.printf("%s S=%d: round trip MSE %.3e, max %.3e, pixels off %d; x_T mean %.3f, std %.3f"
+                    + " (DDIM inversion's x_T: rms %.3f)%n", name, steps, mse, max, pixelsOff, mean,
+                    Math.sqrt(squares / (n * size) - mean * mean), Math.sqrt(ddimSquares / ddim.length));
             assertEquals(0, pixelsOff, "8-bit pixels that did not come back");
             assertTrue(mse < 1e-11, "model-space MSE " + mse);
             assertTrue(max < 5e-5, "model-space max error " + max);
