@@ -2,6 +2,7 @@ package org.ddimspark.sampling;
 
 import org.ddimspark.model.Denoiser;
 import org.ddimspark.model.ModelCard;
+import org.ddimspark.schedule.NoiseLevel;
 
 /**
  * Exact inversion ({@link Solver#EXACT}; docs/CONTRACT.md, Math): clean samples in, the pairs (x_T, x at the
@@ -11,7 +12,7 @@ import org.ddimspark.model.ModelCard;
  * <p>The first step takes the clean sample one level up to the point from which the sampler's DDIM step leads
  * back to it (the DDIM inversion step's point, refined by up to {@link SamplerOptions#refine()} network calls);
  * every other step solves the O-BELM update of {@link BelmPath} for its older point,
- * {@code y_{k-1} = (y_{k+1} - (1 - A) y_k - B g(x_k)) / A}, evaluating the network at the same points and
+ * {@code x_{k-1} = (x_{k+1} - Q x_k - R g(x_k)) / P}, evaluating the network at the same points and
  * levels as the sampler will. S steps cost S network calls and the refinement's, and sampling the pair back S - 1.
  */
 public final class ExactInverter implements Inverter {
@@ -72,16 +73,14 @@ public final class ExactInverter implements Inverter {
         }
         double[] upper = firstPoint(first, samples, labels, guidance, batch, errors);
         for (int k = steps - 1; k >= 1; k--) {
-            double[] g = ExactSampler.gradient(prediction, path, card.prediction(), upper, k, labels, guidance, batch,
-                    errors, "inversion step " + (steps - k + 1) + " of " + steps);
-            double a = path.previousWeight(k);
-            double b = path.gradientWeight(k);
-            double before = path.scale(k - 1);
-            double now = path.scale(k);
-            double after = path.scale(k + 1);
+            double[][] predicted = ExactSampler.predict(prediction, path, card.prediction(), upper, k, labels, guidance,
+                    batch, errors, "inversion step " + (steps - k + 1) + " of " + steps);
+            double p = path.previousWeight(k);
+            double q = path.currentWeight(k);
+            double r = path.gradientWeight(k);
             double[] older = new double[upper.length];
             for (int i = 0; i < upper.length; i++) {
-                older[i] = before * (lower[i] / after - (1.0 - a) * (upper[i] / now) - b * g[i]) / a;
+                older[i] = (lower[i] - q * upper[i] - r * path.gradient(k, predicted[0][i], predicted[1][i])) / p;
             }
             lower = upper;
             upper = older;
@@ -104,7 +103,7 @@ public final class ExactInverter implements Inverter {
 
     /**
      * Returns the point x_{S-1} one level above each clean sample x_S from which the sampler's DDIM step
-     * leads back to x_S: x_{S-1} = scale (y_S + (s_{S-1} - s_S) g(x_{S-1})), solved by Anderson-accelerated
+     * leads back to x_S: x_{S-1} = a x_S + b noise(x_{S-1}) at level S - 1, solved by Anderson-accelerated
      * fixed-point iteration from the DDIM inversion step's point, each request until it moves by less than
      * {@link #TOLERANCE} or for {@link SamplerOptions#refine()} network calls. Any x_{S-1} inverts exactly; this one
      * starts the pair on the sampler's path, where the second mode of the two-step method, which inversion
@@ -119,10 +118,10 @@ public final class ExactInverter implements Inverter {
         }
         AndersonAcceleration anderson = new AndersonAcceleration(batch, sampleSize, 5);
         boolean[] done = new boolean[batch];
-        double h = path.time(steps - 1) - path.time(steps);
+        NoiseLevel level = path.level(steps - 1);
         for (int iteration = 0; iteration < options.refine(); iteration++) {
-            double[] g = ExactSampler.gradient(prediction, path, card.prediction(), x, steps - 1, labels, guidance, batch,
-                    errors, "inversion step 1 of " + steps);
+            double[] noise = ExactSampler.predict(prediction, path, card.prediction(), x, steps - 1, labels, guidance,
+                    batch, errors, "inversion step 1 of " + steps)[1];
             boolean all = true;
             for (int r = 0; r < batch; r++) {
                 if (done[r]) {
@@ -133,7 +132,7 @@ public final class ExactInverter implements Inverter {
                 double[] image = new double[sampleSize];
                 double moved = 0;
                 for (int i = 0; i < sampleSize; i++) {
-                    image[i] = path.scale(steps - 1) * (samples[base + i] / path.scale(steps) + h * g[base + i]);
+                    image[i] = level.a() * samples[base + i] + level.b() * noise[base + i];
                     moved = Math.max(moved, Math.abs(image[i] - row[i]));
                 }
                 if (errors[r] != null || !(moved > TOLERANCE)) {

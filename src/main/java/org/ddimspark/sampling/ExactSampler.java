@@ -92,13 +92,13 @@ public final class ExactSampler implements Sampler {
         return new BatchResult(samples, errors);
     }
 
-    /** The DDIM step (eta = 0) from x_T to the second level: Euler in (s, y). */
+    /** The DDIM step (eta = 0) from x_T to the second level. */
     private double[] firstStep(double[] x, long[] labels, double guidance, int batch, String[] errors) {
-        double[] g = gradient(x, 0, labels, guidance, batch, errors);
-        double h = path.time(1) - path.time(0);
+        double[][] predicted = predict(x, 0, labels, guidance, batch, errors);
+        NoiseLevel to = path.level(1);
         double[] next = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            next[i] = path.scale(1) * (x[i] / path.scale(0) + h * g[i]);
+            next[i] = to.a() * predicted[0][i] + to.b() * predicted[1][i];
         }
         return next;
     }
@@ -106,15 +106,13 @@ public final class ExactSampler implements Sampler {
     /** The O-BELM step from levels (k - 1, k) to k + 1. */
     private double[] step(double[] previous, double[] current, int k, long[] labels, double guidance, int batch,
             String[] errors) {
-        double[] g = gradient(current, k, labels, guidance, batch, errors);
-        double a = path.previousWeight(k);
-        double b = path.gradientWeight(k);
-        double before = path.scale(k - 1);
-        double now = path.scale(k);
-        double after = path.scale(k + 1);
+        double[][] predicted = predict(current, k, labels, guidance, batch, errors);
+        double p = path.previousWeight(k);
+        double q = path.currentWeight(k);
+        double r = path.gradientWeight(k);
         double[] next = new double[current.length];
         for (int i = 0; i < current.length; i++) {
-            next[i] = after * (a * (previous[i] / before) + (1.0 - a) * (current[i] / now) + b * g[i]);
+            next[i] = p * previous[i] + q * current[i] + r * path.gradient(k, predicted[0][i], predicted[1][i]);
         }
         return next;
     }
@@ -127,17 +125,17 @@ public final class ExactSampler implements Sampler {
         return out;
     }
 
-    /** Evaluates the network at level k and returns g (the noise, or a flow's velocity) of every element. */
-    private double[] gradient(double[] x, int k, long[] labels, double guidance, int batch, String[] errors) {
-        return gradient(prediction, path, card.prediction(), x, k, labels, guidance, batch, errors,
+    /** Evaluates the network at level k and returns every element's predicted (x0, noise). */
+    private double[][] predict(double[] x, int k, long[] labels, double guidance, int batch, String[] errors) {
+        return predict(prediction, path, card.prediction(), x, k, labels, guidance, batch, errors,
                 "step " + (k + 1) + " of " + path.steps());
     }
 
     /**
-     * Evaluates the network on a batch at level k of a path and returns g of every element; a request whose
-     * output is not finite gets its first error.
+     * Evaluates the network on a batch at level k of a path and returns every element's predicted x0 and noise;
+     * a request whose output is not finite gets its first error.
      */
-    static double[] gradient(GuidedPrediction prediction, BelmPath path, PredictionType type, double[] state, int k,
+    static double[][] predict(GuidedPrediction prediction, BelmPath path, PredictionType type, double[] state, int k,
             long[] labels, double guidance, int batch, String[] errors, String where) {
         NoiseLevel level = path.level(k);
         float[] x = toFloats(state);
@@ -145,17 +143,16 @@ public final class ExactSampler implements Sampler {
         int size = x.length / batch;
         double[] x0 = new double[size];
         double[] noise = new double[size];
-        double[] g = new double[x.length];
+        double[][] predicted = new double[2][x.length];
         for (int r = 0; r < batch; r++) {
             int base = r * size;
             if (errors[r] == null && !GuidedPrediction.allFinite(out, base, size)) {
                 errors[r] = "model output is not finite: at " + where + " (" + level.label() + ")";
             }
             type.toCleanAndNoise(out, x, base, size, level.a(), level.b(), x0, noise);
-            for (int i = 0; i < size; i++) {
-                g[base + i] = path.gradient(x0[i], noise[i]);
-            }
+            System.arraycopy(x0, 0, predicted[0], base, size);
+            System.arraycopy(noise, 0, predicted[1], base, size);
         }
-        return g;
+        return predicted;
     }
 }

@@ -8,8 +8,9 @@ package org.ddimspark.testing;
  * <pre>
  * x-bar_{i-1} = h_i^2 / h_{i+1}^2 x-bar_{i+1} + (h_{i+1}^2 - h_i^2) / h_{i+1}^2 x-bar_i - h_i (h_i + h_{i+1}) / h_{i+1} eps(x_i, i)
  * </pre>
- * For a rectified flow the same with x-bar = x, sigma-bar = t and the velocity for eps. Nothing is shared with
- * the library: every state, coefficient and model output is a double.
+ * Nothing is shared with
+ * the library: every state, coefficient and model output is a double. A flow's step from its start (t = 1,
+ * where x-bar has no value) is O-BELM in (t, x) with the velocity.
  */
 public final class ReferenceBelm {
 
@@ -53,53 +54,65 @@ public final class ReferenceBelm {
         this.cleanTime = cleanTime;
     }
 
-    private double sigmaBar(int i) {
-        return flow ? b[i] : b[i] / a[i];
+    /** Whether the step at level i works in (t, x) with the velocity: a flow's step from its start, where a = 0. */
+    private boolean velocityCoordinates(int i) {
+        return flow && !(a[i + 1] > 0);
     }
 
-    private double bar(double x, int i) {
-        return flow ? x : x / a[i];
+    private double sigmaBar(int i, boolean velocity) {
+        return velocity ? b[i] : b[i] / a[i];
     }
 
-    private double unbar(double xBar, int i) {
-        return flow ? xBar : xBar * a[i];
+    private double bar(double x, int i, boolean velocity) {
+        return velocity ? x : x / a[i];
     }
 
-    /** eps (a flow: the velocity) of the model at x at level (aa, bb). */
-    private double direction(double x, int element, double aa, double bb, float t) {
-        double o = model.at(x, element, aa, bb, t);
+    private double unbar(double xBar, int i, boolean velocity) {
+        return velocity ? xBar : xBar * a[i];
+    }
+
+    /** The (x0, eps) that a raw output o means at x on level (aa, bb), as docs/CONTRACT.md's Math defines them. */
+    private double[] cleanAndNoise(double o, double x, double aa, double bb) {
         switch (prediction) {
-            case "epsilon": return o;
-            case "sample": return (x - aa * o) / bb;
-            case "v_prediction": return bb * x + aa * o;
-            default: return o;
+            case "epsilon": return new double[] {(x - bb * o) / aa, o};
+            case "sample": return new double[] {o, (x - aa * o) / bb};
+            case "v_prediction": return new double[] {aa * x - bb * o, bb * x + aa * o};
+            default: return new double[] {x - bb * o, x + aa * o};
         }
+    }
+
+    /** eps at x on level i, or with {@code velocity} the velocity eps - x0. */
+    private double direction(double x, int element, int i, boolean velocity) {
+        double[] pair = cleanAndNoise(model.at(x, element, a[i], b[i], time[i]), x, a[i], b[i]);
+        return velocity ? pair[1] - pair[0] : pair[1];
     }
 
     /** The O-BELM update at level i: x_{i-1} from x_{i+1} and x_i. */
     private double[] down(double[] upper, double[] middle, int i) {
-        double hi = sigmaBar(i) - sigmaBar(i - 1);
-        double hn = sigmaBar(i + 1) - sigmaBar(i);
+        boolean v = velocityCoordinates(i);
+        double hi = sigmaBar(i, v) - sigmaBar(i - 1, v);
+        double hn = sigmaBar(i + 1, v) - sigmaBar(i, v);
         double[] out = new double[middle.length];
         for (int e = 0; e < middle.length; e++) {
-            double eps = direction(middle[e], e, a[i], b[i], time[i]);
-            double xBar = hi * hi / (hn * hn) * bar(upper[e], i + 1) + (hn * hn - hi * hi) / (hn * hn) * bar(middle[e], i)
+            double eps = direction(middle[e], e, i, v);
+            double xBar = hi * hi / (hn * hn) * bar(upper[e], i + 1, v) + (hn * hn - hi * hi) / (hn * hn) * bar(middle[e], i, v)
                     - hi * (hi + hn) / hn * eps;
-            out[e] = unbar(xBar, i - 1);
+            out[e] = unbar(xBar, i - 1, v);
         }
         return out;
     }
 
     /** The same update solved for x_{i+1}. */
     private double[] up(double[] lower, double[] middle, int i) {
-        double hi = sigmaBar(i) - sigmaBar(i - 1);
-        double hn = sigmaBar(i + 1) - sigmaBar(i);
+        boolean v = velocityCoordinates(i);
+        double hi = sigmaBar(i, v) - sigmaBar(i - 1, v);
+        double hn = sigmaBar(i + 1, v) - sigmaBar(i, v);
         double[] out = new double[middle.length];
         for (int e = 0; e < middle.length; e++) {
-            double eps = direction(middle[e], e, a[i], b[i], time[i]);
-            double xBar = (bar(lower[e], i - 1) - (hn * hn - hi * hi) / (hn * hn) * bar(middle[e], i)
+            double eps = direction(middle[e], e, i, v);
+            double xBar = (bar(lower[e], i - 1, v) - (hn * hn - hi * hi) / (hn * hn) * bar(middle[e], i, v)
                     + hi * (hi + hn) / hn * eps) * (hn * hn) / (hi * hi);
-            out[e] = unbar(xBar, i + 1);
+            out[e] = unbar(xBar, i + 1, v);
         }
         return out;
     }
@@ -120,8 +133,9 @@ public final class ReferenceBelm {
         } else {
             middle = new double[size];
             for (int e = 0; e < size; e++) {
-                double eps = direction(upper[e], e, a[n], b[n], time[n]);
-                middle[e] = unbar(bar(upper[e], n) + (sigmaBar(n - 1) - sigmaBar(n)) * eps, n - 1);
+                // DDIM's step (eta = 0) from level N to N - 1
+                double[] pair = cleanAndNoise(model.at(upper[e], e, a[n], b[n], time[n]), upper[e], a[n], b[n]);
+                middle[e] = a[n - 1] * pair[0] + b[n - 1] * pair[1];
             }
         }
         for (int i = n - 1; i >= 1; i--) {
@@ -148,7 +162,8 @@ public final class ReferenceBelm {
             if (flow) {
                 middle[e] = x0[e] + b[1] * model.at(x0[e], e, 1.0, 0.0, cleanTime);
             } else {
-                middle[e] = a[1] * x0[e] + b[1] * direction(x0[e], e, a[1], b[1], time[1]);
+                double o = model.at(x0[e], e, a[1], b[1], time[1]);
+                middle[e] = a[1] * x0[e] + b[1] * cleanAndNoise(o, x0[e], a[1], b[1])[1];
             }
         }
         for (int i = 1; i < n; i++) {
