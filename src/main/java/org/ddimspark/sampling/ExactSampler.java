@@ -7,8 +7,8 @@ import org.ddimspark.schedule.NoiseLevel;
 
 /**
  * The exactly invertible sampler ({@link Solver#EXACT}): O-BELM on the pair of the two latest points
- * ({@link BelmPath}; docs/CONTRACT.md, Math), one network call a step, in double-precision arithmetic on the
- * JVM with float32 states, also when the network runs on a GPU. It starts from x_T with one DDIM step
+ * ({@link BelmPath}; docs/CONTRACT.md, Math), one network call a step, on the JVM in double precision (states
+ * and coefficients; the network is handed float32), also when the network runs on a GPU. It starts from x_T with one DDIM step
  * (eta = 0), or from a pair (x_T, x at the next level) that {@link ExactInverter} made, which it maps back to
  * the inverted sample.
  *
