@@ -203,7 +203,14 @@ public final class SampleJob {
             expected.put("steps", List.of(sampler.steps()));
             expected.put("eta", List.of(sampler.eta()));
             expected.put("guidance", kinds.stream().map(c -> sampler.guidanceFor(card, c)).distinct().toList());
-            expected.put("sampler", kinds.stream().map(c -> sampler.resolve(card, c).toString()).distinct().toList());
+            // stored exact pairs were sampled with the exact solver, which the job's options imply for them
+            List<SamplerOptions> samplers = new ArrayList<>(List.of(sampler));
+            SamplerOptions exact = options.table() == null ? null : StoredRows.pairSettings(sampler, card).sampler();
+            if (exact != null && exact != sampler) {
+                samplers.add(exact);
+            }
+            expected.put("sampler", kinds.stream().flatMap(c -> samplers.stream().map(s -> s.resolve(card, c).toString()))
+                    .distinct().toList());
         }
         Column ok = col("status").equalTo(OutputSchema.OK);
         return resumed.requireSameSettings(expected,

@@ -244,6 +244,12 @@ class InvertJobTest {
             assertArrayEquals((byte[]) inversion.getStruct(inversion.fieldIndex("image")).getAs("bytes"),
                     (byte[]) sample.getStruct(sample.fieldIndex("image")).getAs("bytes"), e.getKey());
         }
+        // resuming it keeps every row: the exact solver the pairs were sampled with is the job's for them
+        RunReport again = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
+                .setOutput(tmp.resolve("exact-resampled").toString()).optFromLatents(inverted).optSampler(plain)
+                .optResume(true).build(), card);
+        assertEquals(0L, again.made());
+        assertEquals(11L, again.rows());
         // a solver that was asked for and cannot sample a pair refuses it, row by row
         RunReport refused = SampleJob.run(spark, SampleJobOptions.builder().setModel(Models.dir(MODEL).toString())
                 .setOutput(tmp.resolve("exact-refused").toString()).optFromLatents(inverted)
