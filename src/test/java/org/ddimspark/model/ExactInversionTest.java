@@ -76,6 +76,28 @@ class ExactInversionTest {
             for (float v : ddim) {
                 ddimSquares += (double) v * v;
             }
+            // how much the inversion amplifies the two-step method's second mode: (h_first / h_last)^2 in s = b / a
+            org.ddimspark.schedule.NoiseLevel[] levels = options.levels(card);
+            int last = levels.length - 1;
+            double first = levels[0].a() > 0 ? levels[0].b() / levels[0].a() - levels[1].b() / levels[1].a() : Double.NaN;
+            double lastStep = levels[last - 1].b() / levels[last - 1].a() - levels[last].b() / levels[last].a();
+            System.out.printf("%s S=%d: first step in b / a %.4g, last %.4g, ratio %.4g (squared %.3g)%n", name, steps,
+                    first, lastStep, first / lastStep, first * first / (lastStep * lastStep));
+            // the unrefined pair's x_T, which round trips as exactly, for the record
+            float[] unrefined = new ExactInverter(denoiser, options.toBuilder().optRefine(0).build()).invert(images, null)
+                    .samples();
+            double uSum = 0;
+            double uSquares = 0;
+            for (int r = 0; r < n; r++) {
+                for (int i = 0; i < size; i++) {
+                    double v = unrefined[2 * r * size + i];
+                    uSum += v;
+                    uSquares += v * v;
+                }
+            }
+            double uMean = uSum / (n * size);
+            System.out.printf("%s S=%d: unrefined x_T std %.3f%n", name, steps,
+                    Math.sqrt(uSquares / (n * size) - uMean * uMean));
             System.out.printf("%s S=%d: round trip MSE %.3e, max %.3e, pixels off %d; x_T mean %.3f, std %.3f"
                     + " (DDIM inversion's x_T: rms %.3f)%n", name, steps, mse, max, pixelsOff, mean,
                     Math.sqrt(squares / (n * size) - mean * mean), Math.sqrt(ddimSquares / ddim.length));

@@ -87,11 +87,16 @@ public final class ReferenceBelm {
         return velocity ? pair[1] - pair[0] : pair[1];
     }
 
+    /** h_i = sigma-bar_i - sigma-bar_{i-1}, the paper's step below level i. */
+    private double stepBelow(int i, boolean velocity) {
+        return sigmaBar(i, velocity) - sigmaBar(i - 1, velocity);
+    }
+
     /** The O-BELM update at level i: x_{i-1} from x_{i+1} and x_i. */
     private double[] down(double[] upper, double[] middle, int i) {
         boolean v = velocityCoordinates(i);
-        double hi = sigmaBar(i, v) - sigmaBar(i - 1, v);
-        double hn = sigmaBar(i + 1, v) - sigmaBar(i, v);
+        double hi = stepBelow(i, v);
+        double hn = stepBelow(i + 1, v);
         double[] out = new double[middle.length];
         for (int e = 0; e < middle.length; e++) {
             double eps = direction(middle[e], e, i, v);
@@ -105,8 +110,8 @@ public final class ReferenceBelm {
     /** The same update solved for x_{i+1}. */
     private double[] up(double[] lower, double[] middle, int i) {
         boolean v = velocityCoordinates(i);
-        double hi = sigmaBar(i, v) - sigmaBar(i - 1, v);
-        double hn = sigmaBar(i + 1, v) - sigmaBar(i, v);
+        double hi = stepBelow(i, v);
+        double hn = stepBelow(i + 1, v);
         double[] out = new double[middle.length];
         for (int e = 0; e < middle.length; e++) {
             double eps = direction(middle[e], e, i, v);
